@@ -1,0 +1,48 @@
+"""Small input checks shared by the package, so every error names the problem and the fix."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_2d_float(x: object, who: str) -> np.ndarray:
+    """Return ``x`` as a 2-D floating-point array (no copy when it already is one)."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"{who} expects numbers, got an array of dtype {arr.dtype}.")
+    if arr.dtype.kind != "f":
+        arr = arr.astype(np.float64)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{who} expects a 2-D array of shape (batch, features), got shape {arr.shape}. "
+            "Reshape a single sample with x.reshape(1, -1)."
+        )
+    return arr
+
+
+def check_finite(arr: np.ndarray, who: str, what: str = "input") -> None:
+    """Raise if ``arr`` holds NaN or infinity, naming where they came from."""
+    if not np.isfinite(arr).all():
+        n_bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(
+            f"{who} got {n_bad} NaN or infinite value(s) in its {what}. "
+            "Usually the learning rate is too large and the weights have diverged, or the data "
+            "itself has missing values; lower the learning rate or clean the data."
+        )
+
+
+def check_positive(value: float, name: str, who: str) -> None:
+    if not (value > 0 and np.isfinite(value)):
+        raise ValueError(f"{who}: {name} must be a positive finite number, got {value!r}.")
+
+
+def check_non_negative(value: float, name: str, who: str) -> None:
+    if not (value >= 0 and np.isfinite(value)):
+        raise ValueError(f"{who}: {name} must be zero or positive, got {value!r}.")
+
+
+def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
+    """A NumPy ``Generator`` from a seed, an existing generator, or ``None`` (fresh, unseeded)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(rng)

@@ -1,0 +1,287 @@
+r"""Layers: each has ``forward(x)`` returning its output and ``backward(grad)`` returning the gradient
+of the loss with respect to its input.
+
+Every layer follows one interface, fixed from the first chapter on:
+
+* ``forward(x)``: ``x`` has shape ``(batch, features)``; returns the output and remembers what
+  ``backward`` needs.
+* ``backward(grad)``: ``grad`` is $\partial L / \partial \text{output}$, same shape as the output;
+  fills ``self.grads`` (same keys as ``self.params``) and returns $\partial L / \partial x$.
+* ``params`` / ``grads``: dicts of arrays, empty for layers without parameters. Optimisers update
+  ``params`` in place from ``grads``, so one optimiser works for every layer.
+* ``training``: ``True`` while training, ``False`` for inference (``train()`` / ``eval()``); only
+  layers that behave differently, like ``Dropout``, look at it.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+from ._validate import as_2d_float, check_non_negative, make_rng
+
+
+class Layer:
+    """Base class of all layers (see the module docstring for the interface)."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.training: bool = True
+        self.output: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def train(self, mode: bool = True) -> "Layer":
+        """Switch to training (``mode=True``) or inference (``mode=False``) behaviour."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> "Layer":
+        """Switch to inference behaviour (same as ``train(False)``)."""
+        return self.train(False)
+
+    def regularization_loss(self) -> float:
+        """The layer's penalty term added to the data loss (0 for layers without one)."""
+        return 0.0
+
+    def _check_grad(self, grad: np.ndarray) -> np.ndarray:
+        if self.output is None:
+            raise RuntimeError(
+                f"{self!r}.backward was called before forward: call forward(x) first, "
+                "then backward with the gradient of the loss with respect to its output."
+            )
+        grad = np.asarray(grad)
+        if grad.shape != self.output.shape:
+            raise ValueError(
+                f"{self!r}.backward expects a gradient of the output's shape {self.output.shape}, "
+                f"got {grad.shape}."
+            )
+        return grad
+
+
+class Dense(Layer):
+    r"""A fully connected layer: $Y = XW + b$.
+
+    ``X``: ``(batch, n_inputs)``, ``W``: ``(n_inputs, n_neurons)``, ``b``: ``(1, n_neurons)``.
+    Backward: $\partial L/\partial W = X^\top G$, $\partial L/\partial b = \sum_i G_i$,
+    $\partial L/\partial X = G W^\top$, where $G = \partial L/\partial Y$.
+
+    Weights start as ``weight_scale`` times standard normal numbers (``weight_scale="he"`` uses
+    $\sqrt{2/n_\text{inputs}}$), biases at zero. Optional penalties add
+    $\lambda_1 \sum|w| + \lambda_2 \sum w^2$ to the loss (``regularization_loss``) and their
+    derivatives $\lambda_1 \operatorname{sign}(w) + 2\lambda_2 w$ to the gradients.
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        n_neurons: int,
+        *,
+        weight_scale: float | str = 0.01,
+        rng: np.random.Generator | int | None = None,
+        dtype: type | np.dtype = np.float64,
+        weight_regularizer_l1: float = 0.0,
+        weight_regularizer_l2: float = 0.0,
+        bias_regularizer_l1: float = 0.0,
+        bias_regularizer_l2: float = 0.0,
+    ) -> None:
+        super().__init__()
+        if int(n_inputs) < 1 or int(n_neurons) < 1:
+            raise ValueError(f"Dense needs at least one input and one neuron, got ({n_inputs}, {n_neurons}).")
+        self.n_inputs, self.n_neurons = int(n_inputs), int(n_neurons)
+        if weight_scale == "he":
+            scale = np.sqrt(2.0 / self.n_inputs)
+        elif isinstance(weight_scale, str):
+            raise ValueError(f"Dense: weight_scale must be a number or 'he', got {weight_scale!r}.")
+        else:
+            scale = float(weight_scale)
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Dense: dtype must be a floating-point type such as np.float64, got {dtype}.")
+        gen = make_rng(rng)
+        self.params["W"] = (scale * gen.standard_normal((self.n_inputs, self.n_neurons))).astype(dtype)
+        self.params["b"] = np.zeros((1, self.n_neurons), dtype=dtype)
+        self.regularizers = {
+            "weight_l1": float(weight_regularizer_l1),
+            "weight_l2": float(weight_regularizer_l2),
+            "bias_l1": float(bias_regularizer_l1),
+            "bias_l2": float(bias_regularizer_l2),
+        }
+        for name, value in self.regularizers.items():
+            check_non_negative(value, name, repr(self))
+        self.input: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_inputs}, {self.n_neurons})"
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The weight matrix ``W`` (shape ``(n_inputs, n_neurons)``)."""
+        return self.params["W"]
+
+    @property
+    def biases(self) -> np.ndarray:
+        """The bias row ``b`` (shape ``(1, n_neurons)``)."""
+        return self.params["b"]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != self.n_inputs:
+            raise ValueError(
+                f"{self!r} expects input of shape (batch, {self.n_inputs}), got shape {x.shape}. "
+                + (
+                    "Reshape a single sample with x.reshape(1, -1)."
+                    if x.ndim == 1 and x.shape[0] == self.n_inputs
+                    else f"The previous layer or the data must give {self.n_inputs} features per sample."
+                )
+            )
+        if x.dtype.kind != "f":
+            x = as_2d_float(x, repr(self))
+        self.input = x
+        self.output = x @ self.params["W"] + self.params["b"]
+        return self.output
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad = self._check_grad(grad)
+        W, b = self.params["W"], self.params["b"]
+        dW = self.input.T @ grad
+        db = grad.sum(axis=0, keepdims=True)
+        r = self.regularizers
+        if r["weight_l1"]:
+            dW += r["weight_l1"] * np.sign(W)
+        if r["weight_l2"]:
+            dW += (2 * r["weight_l2"]) * W
+        if r["bias_l1"]:
+            db += r["bias_l1"] * np.sign(b)
+        if r["bias_l2"]:
+            db += (2 * r["bias_l2"]) * b
+        self.grads["W"], self.grads["b"] = dW, db
+        return grad @ W.T
+
+    def regularization_loss(self) -> float:
+        r, W, b = self.regularizers, self.params["W"], self.params["b"]
+        total = 0.0
+        if r["weight_l1"]:
+            total += r["weight_l1"] * float(np.abs(W).sum())
+        if r["weight_l2"]:
+            total += r["weight_l2"] * float((W * W).sum())
+        if r["bias_l1"]:
+            total += r["bias_l1"] * float(np.abs(b).sum())
+        if r["bias_l2"]:
+            total += r["bias_l2"] * float((b * b).sum())
+        return total
+
+
+class _Activation(Layer):
+    """An element-wise or row-wise function without parameters; keeps the input dtype."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_2d_float(x, repr(self))
+        self.input = x
+        self.output = self._f(x)
+        return self.output
+
+    def _f(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class ReLU(_Activation):
+    r"""Rectified linear unit: $\operatorname{relu}(x) = \max(0, x)$; derivative $1$ where $x > 0$, else $0$."""
+
+    def _f(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad = self._check_grad(grad)
+        return grad * (self.input > 0)
+
+
+class Softmax(_Activation):
+    r"""Softmax over each row: $s_j = e^{z_j - m} / \sum_k e^{z_k - m}$ with $m = \max_k z_k$.
+
+    Subtracting the row maximum $m$ changes nothing mathematically but keeps $e^{(\cdot)}$ from
+    overflowing. Backward (Jacobian times gradient, row by row):
+    $\partial L/\partial z = s \odot (g - \sum_j g_j s_j)$.
+    """
+
+    def _f(self, x: np.ndarray) -> np.ndarray:
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad = self._check_grad(grad)
+        s = self.output
+        return s * (grad - (grad * s).sum(axis=1, keepdims=True))
+
+
+class Sigmoid(_Activation):
+    r"""Logistic sigmoid: $\sigma(x) = 1 / (1 + e^{-x})$; derivative $\sigma(x)(1 - \sigma(x))$."""
+
+    def _f(self, x: np.ndarray) -> np.ndarray:
+        # exp(-log(1 + e^{-x})) never overflows, unlike 1 / (1 + exp(-x)) for x << 0.
+        return np.exp(-np.logaddexp(0, -x))
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad = self._check_grad(grad)
+        s = self.output
+        return grad * s * (1 - s)
+
+
+class Linear(_Activation):
+    r"""The identity, $f(x) = x$, used as the output of a regression network; derivative $1$."""
+
+    def _f(self, x: np.ndarray) -> np.ndarray:
+        return x
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return self._check_grad(grad)
+
+
+class Dropout(Layer):
+    r"""Inverted dropout: while training, zero each value with probability ``rate`` and scale the
+    rest by $1/(1 - \text{rate})$, so the expected output equals the input; at inference
+    (``eval()``), pass the input through unchanged. Backward multiplies by the same mask.
+    """
+
+    def __init__(self, rate: float, *, rng: np.random.Generator | int | None = None) -> None:
+        super().__init__()
+        if not 0 <= rate < 1:
+            raise ValueError(f"Dropout rate is the fraction of values dropped, in [0, 1); got {rate!r}.")
+        self.rate = float(rate)
+        self.rng = make_rng(rng)
+        self.mask: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"Dropout({self.rate})"
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_2d_float(x, repr(self))
+        if self.training and self.rate > 0:
+            keep = self.rng.random(x.shape, dtype=x.dtype) >= self.rate
+            self.mask = keep * x.dtype.type(1 / (1 - self.rate))
+            self.output = x * self.mask
+        else:
+            self.mask = None
+            self.output = x
+        return self.output
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad = self._check_grad(grad)
+        return grad if self.mask is None else grad * self.mask
+
+
+def regularization_loss(layers: Iterable[Layer]) -> float:
+    """Sum of the layers' penalty terms (L1/L2 on weights and biases)."""
+    return float(sum(layer.regularization_loss() for layer in layers))
