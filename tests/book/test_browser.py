@@ -77,3 +77,36 @@ def test_chapter_has_figure_and_solution_opens_on_click(browser, site, name):
         body.wait_for(state="visible", timeout=5_000)
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_has_launch_buttons(browser, site, name):
+    page, _ = open_page(browser, f"{site}/{name}.html")
+    try:
+        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        stem = name.split("/")[-1]
+        assert any("colab.research.google.com" in h and h.endswith(f"{stem}.ipynb") for h in hrefs), "Colab button"
+        assert any("mybinder.org" in h and f"{stem}.ipynb" in h for h in hrefs), "Binder button"
+    finally:
+        page.close()
+
+
+def test_search_finds_a_term(browser, site):
+    page, failed = open_page(browser, f"{site}/search.html?q=softmax")
+    try:
+        page.wait_for_selector("#search-results ul.search li", timeout=20_000)
+        assert page.locator("#search-results ul.search li").count() >= 1
+        assert not failed, f"failed requests: {failed}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_fits_a_phone_screen(browser, site, name):
+    """At 390 px wide (a phone), the page itself never scrolls sideways (code blocks may, inside)."""
+    page, _ = open_page(browser, f"{site}/{name}.html", width=390)
+    try:
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the page is {overflow} px wider than the screen"
+    finally:
+        page.close()

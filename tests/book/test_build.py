@@ -39,3 +39,42 @@ def test_math_is_served_with_the_site(book_build):
         text = page.read_text(encoding="utf-8")
         for src in re.findall(r'<script[^>]+src="([^"]+)"', text):
             assert not src.startswith(("http:", "https:", "//")), f"{page.name} loads {src} from the network"
+
+
+def test_internal_links_resolve(book_build):
+    """Every link between pages of the site points to a page that exists, and to an anchor on it."""
+    from html.parser import HTMLParser
+    from urllib.parse import unquote, urldefrag, urlparse
+
+    class Collect(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.hrefs: list[str] = []
+            self.ids: set[str] = set()
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if a.get("id"):
+                self.ids.add(a["id"])
+            if tag == "a" and a.get("href"):
+                self.hrefs.append(a["href"])
+
+    pages = {}
+    for page in HTML.rglob("*.html"):
+        if "_static" in page.parts or "_sources" in page.parts:
+            continue
+        c = Collect()
+        c.feed(page.read_text(encoding="utf-8"))
+        pages[page.resolve()] = c
+    broken = []
+    for page, c in pages.items():
+        for href in c.hrefs:
+            if urlparse(href).scheme or href.startswith(("mailto:", "//", "javascript:")):
+                continue
+            path, frag = urldefrag(href)
+            target = (page.parent / unquote(path)).resolve() if path else page
+            if not target.exists():
+                broken.append(f"{page.relative_to(HTML)} -> {href}")
+            elif frag and target in pages and unquote(frag) not in pages[target].ids:
+                broken.append(f"{page.relative_to(HTML)} -> {href} (no such anchor)")
+    assert not broken, "broken links:\n" + "\n".join(broken[:30])
