@@ -50,15 +50,26 @@ def gradcheck(layer: Layer, x: np.ndarray, *, rng: np.random.Generator | int | N
 
     Uses the scalar $L = \sum (\text{layer}(x) \odot G) + \text{penalty}$ with a fixed random
     $G$, so $\partial L / \partial \text{output} = G$. Returns ``{"x": …, "W": …, …}``: one
-    entry for the input and one for each parameter. ``x`` must be float64."""
+    entry for the input and one for each parameter. ``x`` must be float64. A layer with a random
+    generator ``layer.rng`` (``Dropout``) gets it reset before every forward, so it reuses one mask."""
     x = np.array(x, dtype=np.float64)
-    out = layer.forward(x)
+    # A layer that draws random numbers in forward (Dropout while training) must draw the same ones
+    # on every call, or the numerical gradient differentiates a different function each time.
+    layer_rng = getattr(layer, "rng", None)
+    saved = layer_rng.bit_generator.state if isinstance(layer_rng, np.random.Generator) else None
+
+    def forward() -> np.ndarray:
+        if saved is not None:
+            layer_rng.bit_generator.state = saved
+        return layer.forward(x)
+
+    out = forward()
     g = make_rng(rng).standard_normal(out.shape)
 
     def loss() -> float:
-        return float(np.sum(layer.forward(x) * g)) + layer.regularization_loss()
+        return float(np.sum(forward() * g)) + layer.regularization_loss()
 
-    layer.forward(x)
+    forward()
     analytic = {"x": layer.backward(g)}
     analytic.update({k: v.copy() for k, v in layer.grads.items()})
     errors = {"x": relative_error(analytic["x"], numerical_gradient(loss, x, h))}
