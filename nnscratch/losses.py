@@ -59,9 +59,10 @@ class Loss:
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred = as_2d_float(y_pred, repr(self))
         check_finite(y_pred, repr(self), "predictions")
-        self.y_pred = y_pred
-        self.y_true = self._prepare_targets(y_pred, y_true)
-        self.sample_losses = self._sample_losses(y_pred, self.y_true)
+        self.y_pred = None  # a failed call below must not leave an earlier batch for backward()
+        y_true = self._prepare_targets(y_pred, y_true)
+        self.sample_losses = self._sample_losses(y_pred, y_true)
+        self.y_pred, self.y_true = y_pred, y_true
         return float(self.sample_losses.mean())
 
     def backward(self, grad: float = 1.0) -> np.ndarray:

@@ -8,6 +8,16 @@ from ._validate import as_2d_float
 from .losses import class_labels
 
 
+def _same_shape(y_true: np.ndarray, y_pred: np.ndarray, who: str) -> np.ndarray:
+    """Targets of the predictions' shape; ``(n,)`` is accepted for predictions of shape ``(n, 1)``."""
+    y = np.asarray(y_true)
+    if y.ndim == 1 and y_pred.shape[1] == 1 and len(y) == len(y_pred):
+        y = y.reshape(-1, 1)
+    if y.shape != y_pred.shape:
+        raise ValueError(f"{who}: targets must have the predictions' shape {y_pred.shape}, got {y.shape}.")
+    return y
+
+
 def accuracy(y_pred: np.ndarray, y_true: np.ndarray) -> float:
     r"""Fraction of samples whose most probable class is the true one:
     $\frac1N \sum_i [\arg\max_j \hat y_{ij} = c_i]$ (labels as integers or one-hot rows)."""
@@ -19,10 +29,7 @@ def accuracy(y_pred: np.ndarray, y_true: np.ndarray) -> float:
 def binary_accuracy(y_pred: np.ndarray, y_true: np.ndarray, threshold: float = 0.5) -> float:
     r"""Fraction of yes/no outputs right when $\hat y > $ ``threshold`` counts as 1."""
     y_pred = as_2d_float(y_pred, "binary_accuracy")
-    y = np.asarray(y_true).reshape(y_pred.shape) if np.size(y_true) == y_pred.size else None
-    if y is None:
-        raise ValueError(f"binary_accuracy: targets must have the predictions' shape {y_pred.shape}, "
-                         f"got {np.shape(y_true)}.")
+    y = _same_shape(y_true, y_pred, "binary_accuracy")
     return float(np.mean((y_pred > threshold) == (y == 1)))
 
 
@@ -32,11 +39,7 @@ def regression_accuracy(y_pred: np.ndarray, y_true: np.ndarray, precision: float
     The default $p = \operatorname{std}(y) / 250$ is a strict tolerance relative to the spread of
     the targets (a convention, not a law: say which precision you use when you report it)."""
     y_pred = as_2d_float(y_pred, "regression_accuracy")
-    y = np.asarray(y_true, dtype=y_pred.dtype)
-    if y.size != y_pred.size:
-        raise ValueError(f"regression_accuracy: targets must have the predictions' shape {y_pred.shape}, "
-                         f"got {y.shape}.")
-    y = y.reshape(y_pred.shape)
+    y = _same_shape(y_true, y_pred, "regression_accuracy")
     if precision is None:
         precision = float(np.std(y)) / 250
     return float(np.mean(np.abs(y_pred - y) < precision))

@@ -52,7 +52,7 @@ def test_page_loads_with_math_and_figures(browser, site, name):
     try:
         # Math: every page that has TeX gets it typeset by the MathJax served with the site.
         if page.locator("span.math, div.math").count():
-            page.wait_for_selector("mjx-container", timeout=20_000)
+            page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
             assert page.locator("mjx-container").count() >= page.locator("span.math, div.math").count()
             assert page.locator("mjx-merror").count() == 0, "MathJax reported a TeX error"
         # Figures: every image has loaded and has a size.
