@@ -28,8 +28,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f .venv/.installed ] || [ requirements.txt -nt .venv/.installed ] || [ requirements-test.txt -nt .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
   echo "== pip install -r requirements-test.txt"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -r requirements-test.txt
+  pip_log=$(mktemp)
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -r requirements-test.txt; } >"$pip_log" 2>&1; then
+    cat "$pip_log" >&2
+    echo "pip install failed (full log above)" >&2
+    exit 1
+  fi
   touch .venv/.installed
 fi
 export PATH="$ROOT/.venv/bin:$PATH"
