@@ -35,7 +35,7 @@ def train_step(layers: Sequence[Layer], loss: Loss, optimizer: Optimizer, x: np.
     for layer in layers:
         layer.train()
     output = forward(layers, x)
-    data_loss = loss.forward(output, y)
+    total = loss.forward(output, y) + regularization_loss(layers)
     backward(layers, loss.backward())
     optimizer.step(layers)
-    return data_loss + regularization_loss(layers), output
+    return total, output
