@@ -6,7 +6,16 @@ layer from those dicts. The chapters build each piece, show that their version m
 and later chapters import it from here.
 """
 
-from .data import sine_data, spiral_data, vertical_data
+from .data import (
+    FASHION_MNIST_CLASSES,
+    MNIST_CLASSES,
+    load_dataset,
+    load_fashion_mnist,
+    load_mnist,
+    sine_data,
+    spiral_data,
+    vertical_data,
+)
 from .gradcheck import gradcheck, gradcheck_loss, numerical_gradient, relative_error
 from .layers import Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax, regularization_loss
 from .losses import (
@@ -19,6 +28,7 @@ from .losses import (
     softmax_crossentropy_grad,
 )
 from .metrics import accuracy, binary_accuracy, regression_accuracy
+from .model import History, Model
 from .optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
 from .plotting import plot_decision_boundary
 from .training import backward, forward, train_step
@@ -26,6 +36,8 @@ from .training import backward, forward, train_step
 __version__ = "0.1.0"
 
 __all__ = [
+    "FASHION_MNIST_CLASSES", "MNIST_CLASSES", "load_dataset", "load_fashion_mnist", "load_mnist",
+    "History", "Model",
     "Adagrad", "Adam", "BinaryCrossentropy", "CategoricalCrossentropy", "Dense", "Dropout", "Layer",
     "Linear", "Loss", "MeanAbsoluteError", "MeanSquaredError", "Optimizer", "RMSprop", "ReLU", "SGD",
     "Sigmoid", "Softmax", "SoftmaxCrossentropy", "accuracy", "backward", "binary_accuracy", "forward", "gradcheck",
