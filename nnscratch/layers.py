@@ -82,6 +82,11 @@ class Dense(Layer):
     $\sqrt{2/n_\text{inputs}}$), biases at zero. Optional penalties add
     $\lambda_1 \sum|w| + \lambda_2 \sum w^2$ to the loss (``regularization_loss``) and their
     derivatives $\lambda_1 \operatorname{sign}(w) + 2\lambda_2 w$ to the gradients.
+
+    ``input_grad`` (an attribute, ``True`` by default): set it to ``False`` on the first layer of a
+    network, whose input is the data. Nobody needs $\partial L/\partial X$ there, so ``backward``
+    then skips the product $G W^\top$ (one of the largest of the step), still fills ``grads``, and
+    returns ``None``.
     """
 
     def __init__(
@@ -122,6 +127,7 @@ class Dense(Layer):
         for name, value in self.regularizers.items():
             check_non_negative(value, name, repr(self))
         self.input: np.ndarray | None = None
+        self.input_grad: bool = True
 
     def __repr__(self) -> str:
         return f"Dense({self.n_inputs}, {self.n_neurons})"
@@ -150,10 +156,16 @@ class Dense(Layer):
         if x.dtype.kind != "f":
             x = as_2d_float(x, repr(self))
         self.input = x
-        self.output = x @ self.params["W"] + self.params["b"]
-        return self.output
+        out = x @ self.params["W"]
+        b = self.params["b"]
+        if b.dtype == out.dtype:
+            out += b  # in place: the same sums as `x @ W + b`, without a second output array
+        else:
+            out = out + b  # e.g. float64 input to a float32 layer: the sum takes the wider dtype
+        self.output = out
+        return out
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
         grad = self._check_grad(grad)
         W, b = self.params["W"], self.params["b"]
         dW = self.input.T @ grad
@@ -168,6 +180,8 @@ class Dense(Layer):
         if r["bias_l2"]:
             db += (2 * r["bias_l2"]) * b
         self.grads["W"], self.grads["b"] = dW, db
+        if not self.input_grad:
+            return None  # the first layer: its input is the data, whose gradient nobody uses
         return grad @ W.T
 
     def regularization_loss(self) -> float:

@@ -322,27 +322,35 @@ class Model:
         metric = self._metric_fn
         n = len(X)
         sum_data = sum_reg = sum_metric = 0.0
-        for start in range(0, n, batch):
-            if order is None:
-                xb, yb = X[start:start + batch], y[start:start + batch]
-            else:
-                rows = order[start:start + batch]
-                xb, yb = X[rows], y[rows]
-            out = self.forward(xb)
-            k = len(xb)
-            sum_data += self.loss.forward(out, yb) * k
-            sum_reg += regularization_loss(self.layers) * k  # the penalty before this step's update
-            if metric:
-                sum_metric += metric[1](out, yb) * k
-            self.backward()
-            self.optimizer.step(self.layers)
-            if bar is not None:
-                seen = min(start + batch, n)
-                running = {"loss": f"{(sum_data + sum_reg) / seen:.4f}"}
+        first = self.layers[0]  # fit never uses dL/dX of the data: the first Dense layer skips G W^T
+        skip_input_grad = isinstance(first, Dense) and first.input_grad
+        if skip_input_grad:
+            first.input_grad = False
+        try:
+            for start in range(0, n, batch):
+                if order is None:
+                    xb, yb = X[start:start + batch], y[start:start + batch]
+                else:
+                    rows = order[start:start + batch]
+                    xb, yb = X[rows], y[rows]
+                out = self.forward(xb)
+                k = len(xb)
+                sum_data += self.loss.forward(out, yb) * k
+                sum_reg += regularization_loss(self.layers) * k  # the penalty before this step's update
                 if metric:
-                    running[metric[0]] = f"{sum_metric / seen:.4f}"
-                bar.set_postfix(running, refresh=False)
-                bar.update()
+                    sum_metric += metric[1](out, yb) * k
+                self.backward()
+                self.optimizer.step(self.layers)
+                if bar is not None:
+                    seen = min(start + batch, n)
+                    running = {"loss": f"{(sum_data + sum_reg) / seen:.4f}"}
+                    if metric:
+                        running[metric[0]] = f"{sum_metric / seen:.4f}"
+                    bar.set_postfix(running, refresh=False)
+                    bar.update()
+        finally:
+            if skip_input_grad:
+                first.input_grad = True
         logs = {"loss": (sum_data + sum_reg) / n, "data_loss": sum_data / n, "regularization_loss": sum_reg / n}
         if metric:
             logs[metric[0]] = sum_metric / n

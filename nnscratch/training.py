@@ -31,7 +31,10 @@ def train_step(layers: Sequence[Layer], loss: Loss, optimizer: Optimizer, x: np.
     """One step of gradient descent on the batch ``(x, y)``.
 
     Returns ``(total_loss, output)``: the data loss plus the layers' penalties, and the network's
-    output *before* the update (what the loss was computed on)."""
+    output *before* the update (what the loss was computed on).
+
+    The gradient with respect to ``x`` is not used here: when the first layer is a ``Dense``, set
+    ``layers[0].input_grad = False`` to skip computing it (a large saving on real data, chapter 19)."""
     for layer in layers:
         layer.train()
     output = forward(layers, x)
