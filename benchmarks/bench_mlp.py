@@ -85,7 +85,7 @@ class ModelFit(Nnscratch):
 
     def __init__(self, weights: list[tuple[np.ndarray, np.ndarray]]) -> None:
         super().__init__(weights)
-        self.layers[0].input_grad = True  # measured as Model.fit trains (see the README)
+        self.layers[0].input_grad = True  # as a user builds it: Model.fit itself skips the unused input gradient
         self.model = nn.Model(self.layers, loss=self.loss, optimizer=self.optimizer)
 
     def epoch(self, X: np.ndarray, y: np.ndarray, order: np.ndarray, seed: int) -> None:
