@@ -44,6 +44,19 @@ Where a check takes "a function or a class", you may pass a function, a class wi
 * ``check_dropout(Dropout)``: ``Dropout(rate)`` (``rng=`` passed when accepted) with ``forward``,
   ``backward`` and ``train()``/``eval()`` or a ``training`` attribute (13).
 * ``check_mse(mse)``: ``mse(y_pred, y_true) -> float`` (14).
+* ``check_train_val_split(split)``: ``split(X, y, val_fraction, rng) -> (X_fit, y_fit, X_val, y_val)``, a
+  shuffled split drawn from ``rng`` (12).
+* ``check_binary_crossentropy(loss)``: ``loss(y_pred, y_true) -> float`` for sigmoid outputs (14).
+* ``check_minibatches(minibatches)``: ``minibatches(n, batch_size, rng)`` -> the index arrays of one epoch's
+  shuffled mini-batches (15).
+* ``check_parse_idx(parse_idx)``: ``parse_idx(data) -> array`` from the bytes of an IDX file of any type and
+  number of dimensions, ``ValueError`` for a damaged or foreign file (16).
+* ``check_precision_recall(precision_recall)``: ``precision_recall(cm) -> (precision, recall)`` per class
+  from a confusion matrix, 0 where nothing was predicted or present (17).
+* ``check_save_load(save, load)``: ``save(path, model)`` and ``load(path, model)`` for a model's parameters
+  in an ``.npz`` file, loaded safely (18).
+* ``check_flush_subnormals(flush)``: ``flush(a)`` sets the subnormal values of a float array to 0 in
+  place (19).
 """
 
 from __future__ import annotations
@@ -66,6 +79,10 @@ __all__ = [
     "check_dense_backward", "check_dropout", "check_l2_penalty", "check_layer", "check_mse", "check_neuron",
     "check_numerical_derivative", "check_numerical_gradient", "check_relu", "check_relu_backward", "check_sgd",
     "check_sigmoid", "check_softmax", "check_softmax_backward", "check_softmax_crossentropy_backward",
+    # Part III (chapters 12-15)
+    "check_binary_crossentropy", "check_minibatches", "check_train_val_split",
+    # Part IV (chapters 16-19)
+    "check_flush_subnormals", "check_parse_idx", "check_precision_recall", "check_save_load",
 ]
 
 PASS, FAIL = "✓", "✗"
@@ -1455,4 +1472,837 @@ def check_mse(mse: Any) -> CheckResult:
     c.prop("targets of shape (5,) with predictions of shape (5, 1)", flat_targets,
            "reshape y_true to y_pred's shape first")
     c.prop("a perfect prediction costs 0", perfect)
+    return c.result()
+
+
+# ================================================================================================
+# Part III: chapters 12-15
+# ================================================================================================
+
+
+def _ids_of(X_part: np.ndarray, n: int, what: str) -> np.ndarray:
+    """The sample numbers of the rows of ``X_part`` (column 0 of the check's data holds them)."""
+    ids = X_part[:, 0]
+    if not np.all(np.isfinite(ids)) or np.any(ids != np.round(ids)) or np.any(ids < 0) or np.any(ids >= n):
+        raise _Failure(f"{what} holds rows that are not rows of X",
+                       "take whole rows of X, unchanged: X[indices] with integer indices")
+    return ids.astype(np.int64)
+
+
+def check_train_val_split(split: Callable) -> CheckResult:
+    """Check ``split(X, y, val_fraction, rng) -> (X_fit, y_fit, X_val, y_val)``: the samples (rows of ``X``
+    with their labels ``y``) in a random order drawn from the generator ``rng``, about ``val_fraction`` of
+    them in the validation part and the rest in the training part, each sample in exactly one part, with its
+    own label, and ``X``, ``y`` left unchanged (chapter 12)."""
+    c = _Checker("check_train_val_split", split)
+    if not c.usable(split, "function"):
+        return c.result()
+    name = _name_of(split)
+    hint_order = "return four arrays, in the order X_fit, y_fit, X_val, y_val"
+    hint_pairs = ("index X and y with the same indices, X[idx] and y[idx]; shuffling X and y separately "
+                  "breaks the pairs")
+
+    def data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` samples of 3 classes stored class by class, like ``spiral_data``; column 0 of ``X`` is the
+        sample's number, so the check can tell which samples a part holds."""
+        X = np.column_stack([np.arange(n, dtype=np.float64), _rng(seed).standard_normal(n)])
+        return X, np.arange(n) * 3 // n
+
+    def run(X: np.ndarray, y: np.ndarray, fraction: float, seed: int, copy: bool = True) -> tuple[np.ndarray, ...]:
+        out = _call(split, X.copy() if copy else X, y.copy() if copy else y, fraction, _rng(seed), where=name)
+        if out is None:
+            raise _Failure(f"{name} returned None", "add `return X_fit, y_fit, X_val, y_val`")
+        if isinstance(out, np.ndarray) or not isinstance(out, (tuple, list)):
+            raise _Failure(f"{name} returned {type(out).__name__}, not four arrays", hint_order)
+        if len(out) != 4:
+            raise _Failure(f"{name} returned {len(out)} values, expected 4", hint_order)
+        parts = tuple(_as_array(p, name) for p in out)
+        if parts[1].ndim == 2 and parts[2].ndim == 1:
+            raise _Failure("the second value is 2-D and the third 1-D, as in the order X_fit, X_val, y_fit, y_val",
+                           hint_order)
+        for part, what, ndim in zip(parts, ("X_fit", "y_fit", "X_val", "y_val"), (2, 1, 2, 1)):
+            if part.ndim != ndim or (ndim == 2 and part.shape[1] != X.shape[1]):
+                expected = "(samples, features)" if ndim == 2 else "(samples,), like y"
+                raise _Failure(f"{what} has shape {part.shape}, expected {expected}", hint_order)
+        if len(parts[0]) != len(parts[1]) or len(parts[2]) != len(parts[3]):
+            raise _Failure(f"X_fit, y_fit, X_val, y_val have {', '.join(str(len(p)) for p in parts)} rows",
+                           "X_fit and y_fit (and X_val and y_val) need one row per sample: " + hint_pairs)
+        return parts
+
+    def sizes() -> None:
+        for n, fraction in ((300, 0.2), (7, 0.3)):
+            X, y = data(n, 40)
+            X_fit, _, X_val, _ = run(X, y, fraction, 0)
+            low, high = int(np.floor(fraction * n + 1e-9)), int(np.ceil(fraction * n - 1e-9))
+            want = f"{n - low} + {low}" if low == high else f"{n - low} + {low} or {n - high} + {high}"
+            if len(X_fit) + len(X_val) == n and low <= len(X_fit) <= high:
+                raise _Failure(f"{n} samples, val_fraction {fraction}: the validation part has {len(X_val)} "
+                               f"samples and the training part {len(X_fit)}",
+                               f"val_fraction is the validation part's share: {fraction} of {n} samples go to "
+                               "validation, the rest to training")
+            if len(X_fit) + len(X_val) != n or not low <= len(X_val) <= high:
+                raise _Failure(f"{n} samples, val_fraction {fraction}: got {len(X_fit)} + {len(X_val)} samples, "
+                               f"expected {want}",
+                               "n_val = round(val_fraction * len(X)) samples for validation, the rest for training")
+
+    def one_part_each() -> None:
+        X, y = data(300, 41)
+        X_fit, _, X_val, _ = run(X, y, 0.2, 1)
+        fit_ids, val_ids = _ids_of(X_fit, 300, "X_fit"), _ids_of(X_val, 300, "X_val")
+        both = np.intersect1d(fit_ids, val_ids)
+        counts = np.bincount(np.concatenate([fit_ids, val_ids]), minlength=300)
+        if both.size:
+            raise _Failure(f"{both.size} samples are in both parts",
+                           "cut one permutation in two: order[:n_fit] for training, order[n_fit:] for validation")
+        if np.any(counts > 1):
+            raise _Failure(f"{int(np.sum(counts > 1))} samples appear more than once",
+                           "draw the order without repeats: rng.permutation(len(X)), not rng.integers or "
+                           "rng.choice with replacement")
+        if np.any(counts == 0):
+            raise _Failure(f"{int(np.sum(counts == 0))} samples are in neither part", "every sample goes into one part")
+
+    def pairs() -> None:
+        X, y = data(300, 42)
+        X_fit, y_fit, X_val, y_val = run(X, y, 0.2, 2)
+        ids = np.concatenate([_ids_of(X_fit, 300, "X_fit"), _ids_of(X_val, 300, "X_val")])
+        labels = np.concatenate([y_fit, y_val])
+        wrong = int(np.sum(labels != y[ids]))
+        if wrong:
+            raise _Failure(f"{wrong} of the {len(ids)} samples have another sample's label", hint_pairs)
+
+    def shuffled() -> None:
+        X, y = data(300, 43)
+        _, _, X_val, y_val = run(X, y, 0.2, 3)
+        counts = np.bincount(y[_ids_of(X_val, 300, "X_val")], minlength=3)
+        if np.any(counts == 0):
+            raise _Failure(f"the validation part has {', '.join(map(str, counts))} samples of classes 0, 1, 2",
+                           "shuffle before you cut: the samples are stored class by class, so the last 20 % are "
+                           "all of class 2; cut rng.permutation(len(X)), not the rows in their stored order")
+
+    def from_rng() -> None:
+        X, y = data(50, 44)
+
+        def val_ids(seed: int) -> np.ndarray:
+            return np.sort(_ids_of(run(X, y, 0.2, seed)[2], 50, "X_val"))
+
+        first, again, other = val_ids(5), val_ids(5), val_ids(6)
+        if not np.array_equal(first, again):
+            raise _Failure("two generators with the same seed gave different splits",
+                           "draw the order from the rng argument (rng.permutation), not from np.random: "
+                           "then the same seed gives the same split")
+        if np.array_equal(first, other):
+            raise _Failure("generators with different seeds gave the same split",
+                           "use the rng you are given; do not make a new generator with a fixed seed inside")
+
+    def unchanged() -> None:
+        X, y = data(40, 45)
+        X_in, y_in = X.copy(), y.copy()
+        run(X_in, y_in, 0.25, 7, copy=False)
+        hint = "rng.shuffle(X) shuffles the caller's array in place; index with a permutation instead (X[order])"
+        _expect_unchanged(X, X_in, "X was changed", hint)
+        _expect_unchanged(y, y_in, "y was changed", hint)
+
+    saved_state = np.random.get_state()
+    try:
+        if not c.prop("returns four arrays, X_fit, y_fit, X_val, y_val, with one row per sample",
+                      lambda: run(*data(30, 39), 0.2, 0), hint_order):
+            c.skip(6, "need the four arrays")
+            return c.result()
+        c.prop("300 samples, val_fraction 0.2: 240 for training, 60 for validation; 7 samples, 0.3: 2 or 3 "
+               "for validation", sizes)
+        c.prop("every sample is in exactly one of the two parts", one_part_each)
+        c.prop("every sample keeps its own label", pairs)
+        c.prop("shuffled: samples stored class by class give a validation part with every class", shuffled)
+        c.prop("the split comes from rng: the same seed gives the same split, another seed another", from_rng)
+        c.prop("leaves X and y unchanged", unchanged)
+    finally:
+        np.random.set_state(saved_state)
+    return c.result()
+
+
+# ---------------------------------------------------------------- chapter 14: binary cross-entropy
+
+
+def check_binary_crossentropy(loss: Any) -> CheckResult:
+    """Check the binary cross-entropy ``loss(y_pred, y_true) -> float`` of sigmoid probabilities,
+    $-[y \\log \\hat y + (1 - y) \\log(1 - \\hat y)]$ averaged over the outputs and the samples, with
+    $\\hat y$ clipped to $[10^{-7}, 1 - 10^{-7}]$; targets of shape ``(n,)`` must work with predictions of
+    shape ``(n, 1)``: a function, or a class with ``forward`` (chapter 14)."""
+    from .losses import BinaryCrossentropy
+
+    c = _Checker("check_binary_crossentropy", loss)
+    if not c.usable(loss):
+        return c.result()
+    f = _forward_fn(loss)
+    ref = BinaryCrossentropy()
+    hint_formula = "-np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)), with p = np.clip(y_pred, 1e-7, 1 - 1e-7)"
+    hint_clip = ("clip the probabilities at both ends, to [1e-7, 1 - 1e-7], before the logarithms: log(0) is "
+                 "-inf (and so is log(1 - y_pred) for y_pred = 1), and 0 * log(0) is nan")
+
+    def number(out: Any) -> float:
+        return _as_number(out, _name_of(loss), "return one number: the mean over the samples and the outputs")
+
+    def example() -> None:
+        pred, true = np.array([[0.9, 0.2]]), np.array([[1.0, 0.0]])
+        got = number(f(pred.copy(), true.copy()))
+        want = -(np.log(0.9) + np.log(0.8)) / 2
+        for wrong, hint in ((2 * want, "average over the K outputs, do not add them up"),
+                            (-want, "put a minus sign in front: the logarithm of a probability is negative"),
+                            (-(np.log(0.1) + np.log(0.2)) / 2,
+                             "y multiplies log(y_pred) and (1 - y) multiplies log(1 - y_pred), not the other way round"),
+                            (-np.log(0.9) / 2,
+                             "add the term (1 - y) log(1 - y_pred): a 'no' answered with y_pred costs -log(1 - y_pred)"),
+                            (want / np.log(10), "use np.log, the natural logarithm, not np.log10")):
+            if np.isclose(got, wrong, rtol=1e-6):
+                raise _Failure(f"got {got:.4f}, expected {want:.4f}", hint)
+        if not np.isclose(got, want, rtol=1e-6):
+            raise _Failure(f"got {got:.4f}, expected {want:.4f}", hint_formula)
+
+    def several() -> None:
+        r = _rng(32)
+        pred, true = r.uniform(0.05, 0.95, size=(6, 3)), r.integers(0, 2, size=(6, 3)).astype(np.float64)
+        got, want = number(f(pred.copy(), true.copy())), ref.forward(pred, true)
+        for factor, hint in ((3, "average over the outputs too, not only over the samples"),
+                             (6, "average over the samples, do not add them up"),
+                             (18, "take the mean over samples and outputs, not the sum")):
+            if np.isclose(got, factor * want, rtol=1e-6):
+                raise _Failure(f"got {got:.4f}, {factor} times {want:.4f}", hint)
+        if not np.isclose(got, want, rtol=1e-6):
+            raise _Failure(f"got {got:.4f}, expected {want:.4f}", hint_formula)
+
+    def clipped() -> None:
+        pred, true = np.array([[1.0, 0.0, 0.0, 1.0]]), np.array([[1.0, 0.0, 1.0, 0.0]])
+        got, want = number(f(pred.copy(), true.copy())), ref.forward(pred, true)
+        if not np.isfinite(got):
+            raise _Failure(f"got {_fmt(got)}", hint_clip)
+        if not np.isclose(got, want, rtol=1e-6):
+            raise _Failure(f"got {got:.4f}, expected {want:.4f} (two right answers cost about 0, two wrong ones "
+                           f"-log(1e-7) = 16.1181 each)", "clip with 1e-7, as chapter 6 did: np.clip(y_pred, 1e-7, 1 - 1e-7)")
+
+    def flat_targets() -> None:
+        r = _rng(33)
+        pred, true = r.uniform(0.05, 0.95, size=(5, 1)), r.integers(0, 2, size=5).astype(np.float64)
+        got, want = number(f(pred.copy(), true.copy())), ref.forward(pred, true)
+        if not np.isclose(got, want, rtol=1e-6):
+            broadcast = -float(np.mean(true * np.log(pred) + (1 - true) * np.log(1 - pred)))
+            raise _Failure(f"got {got:.4f}, expected {want:.4f}",
+                           "(5, 1) and (5,) broadcast to (5, 5): reshape y_true to y_pred's shape first"
+                           if np.isclose(got, broadcast, rtol=1e-6) else hint_formula)
+
+    def unchanged() -> None:
+        pred = np.array([[1.0, 0.3], [0.0, 0.6]])
+        pred_in = pred.copy()
+        f(pred_in, np.array([[1.0, 0.0], [0.0, 1.0]]))
+        _expect_unchanged(pred, pred_in, "the predictions were changed",
+                          "np.clip(y_pred, ...) makes a new array; do not clip in place (out=y_pred)")
+
+    c.prop("predictions (0.9, 0.2) for answers (1, 0) give (-log 0.9 - log 0.8) / 2 = 0.1643", example, hint_formula)
+    c.prop("6 samples, 3 outputs: matches nnscratch.BinaryCrossentropy", several, hint_formula)
+    c.prop("probabilities of exactly 0 and 1 give a finite loss (clipping)", clipped, hint_clip)
+    c.prop("targets of shape (5,) with predictions of shape (5, 1)", flat_targets,
+           "reshape y_true to y_pred's shape first")
+    c.prop("leaves the predictions unchanged", unchanged)
+    return c.result()
+
+
+# ---------------------------------------------------------------- chapter 15: mini-batches
+
+
+def check_minibatches(minibatches: Callable) -> CheckResult:
+    """Check ``minibatches(n, batch_size, rng)``: the batches of one epoch, as arrays of sample indices
+    (a list, or a generator that yields them): a new random permutation of $0, \\dots, n-1$ from the
+    generator ``rng``, cut into pieces of ``batch_size``, the last one smaller when ``batch_size`` does not
+    divide ``n`` (chapter 15)."""
+    c = _Checker("check_minibatches", minibatches)
+    if not c.usable(minibatches, "function"):
+        return c.result()
+    name = _name_of(minibatches)
+    hint_cut = ("cut the permutation at 0, batch_size, 2 * batch_size, ...: "
+                "[order[start:start + batch_size] for start in range(0, n, batch_size)]")
+
+    def batches(n: int, size: int, rng: np.random.Generator) -> list[np.ndarray]:
+        out = _call(minibatches, n, size, rng, where=name)
+        if out is None:
+            raise _Failure(f"{name} returned None", "return the list of batches (or yield each batch)")
+        if not hasattr(out, "__iter__") or isinstance(out, (str, bytes)):
+            raise _Failure(f"{name} returned {type(out).__name__}, not a list of batches",
+                           "return a list of index arrays, one per batch")
+
+        def take() -> list[Any]:  # at most n + 2 batches, in case the generator never ends
+            items = []
+            for item in out:
+                items.append(item)
+                if len(items) > n + 1:
+                    break
+            return items
+
+        result = []
+        for i, item in enumerate(_call(take, where=name)):
+            arr = np.asarray(item)
+            if arr.ndim != 1 or arr.dtype.kind not in "iu":
+                what = (f"the number {_fmt(arr)}" if arr.ndim == 0 else f"an array of shape {arr.shape} and type "
+                        f"{arr.dtype}")
+                raise _Failure(f"batch {i} is {what}, not a 1-D array of integer indices",
+                               "each batch is an array of sample indices, like order[start:start + batch_size]")
+            result.append(arr)
+        return result
+
+    def flat(bs: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(bs) if bs else np.array([], dtype=np.int64)
+
+    def sizes() -> None:
+        got = [len(b) for b in batches(10, 4, _rng(0))]
+        if got == [4, 4]:
+            raise _Failure("10 samples in batches of 4 gave sizes [4, 4]: the last 2 samples were left out",
+                           "keep the last, smaller batch: for start in range(0, n, batch_size)")
+        if got == [4, 3, 3]:
+            raise _Failure("10 samples in batches of 4 gave sizes [4, 3, 3]",
+                           "np.array_split spreads the remainder over the batches; " + hint_cut)
+        if got != [4, 4, 2]:
+            raise _Failure(f"10 samples in batches of 4 gave sizes {got}, expected [4, 4, 2]", hint_cut)
+
+    def each_once() -> None:
+        order = flat(batches(103, 10, _rng(1)))
+        if np.any(order < 0) or np.any(order >= 103):
+            raise _Failure(f"indices from {order.min()} to {order.max()} for n = 103",
+                           "the indices of n samples run from 0 to n - 1")
+        counts = np.bincount(order, minlength=103)
+        if np.any(counts > 1):
+            raise _Failure(f"{int(np.sum(counts > 1))} of the 103 samples appear more than once",
+                           "draw the order without repeats: rng.permutation(n), not rng.integers or rng.choice "
+                           "with replacement")
+        if np.any(counts == 0):
+            raise _Failure(f"{int(np.sum(counts == 0))} of the 103 samples are in no batch", hint_cut)
+
+    def shuffled() -> None:
+        order = flat(batches(103, 10, _rng(2)))
+        if np.array_equal(order, np.arange(len(order))):
+            raise _Failure("the batches hold the samples in their stored order 0, 1, 2, ...",
+                           "cut a random permutation, rng.permutation(n), not np.arange(n): data stored class "
+                           "by class would give batches of a single class")
+
+    def new_order() -> None:
+        rng = _rng(3)
+        first, second = flat(batches(60, 16, rng)), flat(batches(60, 16, rng))
+        if np.array_equal(first, second):
+            raise _Failure("two epochs (two calls with the same generator) gave the same batches",
+                           "draw a new permutation from rng at every call; do not make a new generator with a "
+                           "fixed seed inside the function")
+
+    def from_rng() -> None:
+        first, again = flat(batches(60, 16, _rng(4))), flat(batches(60, 16, _rng(4)))
+        if not np.array_equal(first, again):
+            raise _Failure("two generators with the same seed gave different batches",
+                           "draw the order from the rng argument (rng.permutation(n)), not from np.random: "
+                           "then the same seed gives the same batches")
+
+    def edge_cases() -> None:
+        for n, size, want in ((5, 8, [5]), (5, 5, [5]), (5, 1, [1] * 5)):
+            got = [len(b) for b in batches(n, size, _rng(5))]
+            if got != want:
+                raise _Failure(f"{n} samples in batches of {size} gave sizes {got}, expected {want}", hint_cut)
+
+    saved_state = np.random.get_state()
+    try:
+        if not c.prop("returns the batches as 1-D arrays of integer indices", lambda: batches(10, 4, _rng(0)),
+                      "return a list of index arrays, one per batch (or yield them one by one)"):
+            c.skip(6, "need the batches as arrays of indices")
+            return c.result()
+        c.prop("10 samples in batches of 4: sizes 4, 4, 2", sizes, hint_cut)
+        c.prop("103 samples in batches of 10: every index from 0 to 102 exactly once", each_once, hint_cut)
+        c.prop("the order is shuffled, not 0, 1, 2, ...", shuffled, hint_cut)
+        c.prop("every epoch (every call) draws a new order", new_order, hint_cut)
+        c.prop("the order comes from rng: the same seed gives the same batches", from_rng, hint_cut)
+        c.prop("batch_size 8, 5 and 1 for 5 samples: 1, 1 and 5 batches", edge_cases, hint_cut)
+    finally:
+        np.random.set_state(saved_state)
+    return c.result()
+
+
+# ================================================================================================
+# Part IV: chapters 16-19
+# ================================================================================================
+
+
+# ---------------------------------------------------------------- chapter 16: reading any IDX file
+
+_IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def _idx_bytes(array: np.ndarray, code: int) -> bytes:
+    """The bytes of an IDX file holding ``array`` with the type code ``code``."""
+    array = np.asarray(array)
+    header = bytes([0, 0, code, array.ndim]) + np.array(array.shape, dtype=">u4").tobytes()
+    return header + array.astype(_IDX_TYPES[code]).tobytes()
+
+
+def check_parse_idx(parse_idx: Callable) -> CheckResult:
+    """Check ``parse_idx(data) -> array``, the array stored in the bytes ``data`` of an IDX file of any type
+    and number of dimensions: the magic number ``00 00 <type> <d>``, then ``d`` big-endian 32-bit sizes, then
+    the values, big-endian (type 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64).
+    A file that is not IDX, or whose length does not match its header, must raise ``ValueError``
+    (chapter 16)."""
+    import gzip
+
+    c = _Checker("check_parse_idx", parse_idx)
+    if not c.usable(parse_idx, "function"):
+        return c.result()
+    name = _name_of(parse_idx)
+    r = _rng(40)
+    hint_endian = ("IDX stores every number of more than one byte big-endian: read the data with a dtype "
+                   "like '>f4' (or '>i2', '>i4', '>f8'), not np.float32, which is little-endian on most computers")
+    hint_header = ("the header is the 4 bytes of the magic number, then one 4-byte size per dimension: "
+                   "4 + 4 * d bytes, where d is the magic number's 4th byte (3 for images, 1 for labels)")
+    hint_type = ("the magic number's 3rd byte says the type: 0x08 uint8, 0x09 int8, 0x0B '>i2', 0x0C '>i4', "
+                 "0x0D '>f4', 0x0E '>f8'")
+
+    def parse(data: bytes) -> np.ndarray:
+        out = _call(parse_idx, data, where=name)
+        if out is None:
+            raise _Failure(f"{name} returned None", "add a `return` statement")
+        if not isinstance(out, np.ndarray):
+            try:
+                out = np.asarray(out)
+            except Exception:
+                raise _Failure(f"{name} returned {type(out).__name__}, not an array") from None
+        return out
+
+    def expect(data: bytes, want: np.ndarray) -> None:
+        got = parse(data)
+        if got.shape != want.shape:
+            if got.size == want.size * want.dtype.itemsize and want.dtype.itemsize > 1:
+                raise _Failure(f"got shape {got.shape}, expected {want.shape}: one value per byte", hint_type)
+            raise _Failure(f"got shape {got.shape}, expected {want.shape}", hint_header)
+        if got.dtype.kind != want.dtype.kind or got.dtype.itemsize != want.dtype.itemsize:
+            raise _Failure(f"got dtype {got.dtype}, expected {want.dtype.newbyteorder('=')}", hint_type)
+        if np.array_equal(got.astype(np.float64), want.astype(np.float64)):
+            return
+        swapped = want.astype(want.dtype.newbyteorder("<")).view(want.dtype.newbyteorder(">"))
+        if want.dtype.itemsize > 1 and np.array_equal(got.astype(np.float64), swapped.astype(np.float64),
+                                                      equal_nan=True):
+            first = ", ".join(f"{v:.4g}" for v in got.ravel()[:3].astype(np.float64))
+            wanted = ", ".join(f"{v:.4g}" for v in want.ravel()[:3].astype(np.float64))
+            raise _Failure(f"the values are byte-swapped: got {first}, ... for {wanted}, ...", hint_endian)
+        raise _Failure(f"got {_fmt(got.ravel()[:6])[:-1]} ...], expected {_fmt(want.ravel()[:6])[:-1]} ...]",
+                       "the values start right after the header, 4 + 4 * d bytes from the start")
+
+    images = r.integers(0, 256, size=(3, 4, 5)).astype(np.uint8)
+    labels = r.integers(0, 10, size=7).astype(np.uint8)
+
+    def mnist_like() -> None:
+        expect(_idx_bytes(images, 0x08), images)
+        expect(_idx_bytes(labels, 0x08), labels)
+
+    def floats() -> None:
+        want = np.array([[1.5, -2.25, 1000.0], [3.0e-3, 0.0, -7.0]], dtype=np.float32)
+        expect(_idx_bytes(want, 0x0D), want)
+
+    def every_type() -> None:
+        for code, dtype in _IDX_TYPES.items():
+            info = np.iinfo(dtype) if np.dtype(dtype).kind in "iu" else None
+            low, high = (info.min, info.max) if info else (-1e6, 1e6)
+            values = r.uniform(max(low, -1e6), min(high, 1e6), size=(2, 3, 2))
+            want = (np.round(values) if info else values).astype(np.dtype(dtype).newbyteorder("="))
+            try:
+                expect(_idx_bytes(want, code), want)
+            except _Failure as f:
+                raise _Failure(f"type 0x{code:02X} ({np.dtype(dtype).newbyteorder('=')}): {f.detail}", f.hint) from None
+
+    def any_dimensions() -> None:
+        want = r.integers(0, 256, size=(2, 3, 2, 2)).astype(np.uint8)
+        expect(_idx_bytes(want, 0x08), want)
+
+    def must_raise(data: bytes, what: str, hint: str) -> None:
+        try:
+            out = _call(parse_idx, data, where=name)
+        except _LearnerError as e:
+            if isinstance(e.error, NotImplementedError):
+                raise
+            if isinstance(e.error, ValueError):
+                return
+            raise _Failure(f"{what}: raised {_describe_error(e.error)}, not a ValueError",
+                           "check the condition yourself and `raise ValueError(\"...\")` with a message that "
+                           "says what is wrong") from None
+        got = "None" if out is None else f"an array of shape {np.shape(out)}"
+        raise _Failure(f"{what}: returned {got} instead of raising ValueError", hint)
+
+    def truncated() -> None:
+        data = _idx_bytes(images, 0x08)
+        must_raise(data[:-5], "5 bytes missing at the end",
+                   "compare len(data) with 4 + 4 * d + (number of values) * (bytes per value) and raise "
+                   "ValueError when they differ")
+        must_raise(data[:10], "a header cut off after 10 bytes",
+                   "a file shorter than its header is not an IDX file: raise ValueError")
+        must_raise(data + b"\x00" * 6, "6 bytes too many at the end",
+                   "the file must end exactly after the data: compare the length, do not only read `count` values")
+
+    def not_idx() -> None:
+        must_raise(gzip.compress(_idx_bytes(labels, 0x08), mtime=0), "a .gz file that was not decompressed",
+                   "the first two bytes of the magic number are 0 (a gzip file starts with 1f 8b): "
+                   "raise ValueError otherwise")
+        must_raise(b"<html><body>404 Not Found</body></html>", "a web page saved under the file's name",
+                   "the first two bytes of the magic number are 0: raise ValueError otherwise")
+        data = bytearray(_idx_bytes(labels, 0x08))
+        data[2] = 0x07
+        must_raise(bytes(data), "the unknown type code 0x07", "raise ValueError for a type code not in the table")
+
+    c.prop("MNIST's layout: uint8 images (3, 4, 5) and labels (7,)", mnist_like, hint_header)
+    c.prop("float32 values, read big-endian", floats,
+           "type 0x0D is float32: read the values after the 4 + 4 * d header bytes with dtype '>f4' (big-endian)")
+    c.prop("every type code: 0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E", every_type, hint_type)
+    c.prop("any number of dimensions (a 4-D array)", any_dimensions, hint_header)
+    c.prop("a truncated or overlong file raises ValueError", truncated)
+    c.prop("a file that is not IDX (still gzip-compressed, a web page, an unknown type) raises ValueError",
+           not_idx)
+    return c.result()
+
+
+# ---------------------------------------------------------------- chapter 17: precision and recall
+
+
+def check_precision_recall(precision_recall: Callable) -> CheckResult:
+    """Check ``precision_recall(cm) -> (precision, recall)`` for a confusion matrix ``cm`` with
+    ``cm[i, j]`` = samples of true class ``i`` predicted as ``j``: precision $C_{kk} / \\sum_i C_{ik}$
+    (diagonal over column sums), recall $C_{kk} / \\sum_j C_{kj}$ (diagonal over row sums), two float arrays
+    of one value per class, 0 (not nan) for a class never predicted or never present (chapter 17)."""
+    c = _Checker("check_precision_recall", precision_recall)
+    if not c.usable(precision_recall, "function"):
+        return c.result()
+    name = _name_of(precision_recall)
+    hint_axes = ("precision divides the diagonal by the column sums, cm.sum(axis=0) (all samples predicted as "
+                 "the class); recall by the row sums, cm.sum(axis=1) (all samples of the class)")
+    hint_zero = ("divide only where the sum is positive: np.divide(diag, sums, out=np.zeros(len(diag)), "
+                 "where=sums > 0)")
+
+    def reference(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        diag = np.diag(cm).astype(np.float64)
+        cols, rows = cm.sum(axis=0), cm.sum(axis=1)
+        return (np.divide(diag, cols, out=np.zeros(len(diag)), where=cols > 0),
+                np.divide(diag, rows, out=np.zeros(len(diag)), where=rows > 0))
+
+    def run(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with _record_warnings() as warned:
+            out = _call(precision_recall, cm.copy(), where=name)
+        if out is None:
+            raise _Failure(f"{name} returned None", "return two arrays: return precision, recall")
+        try:
+            precision, recall = out
+        except (TypeError, ValueError):
+            raise _Failure(f"{name} returned {type(out).__name__}, not two arrays",
+                           "return two arrays: return precision, recall") from None
+        precision, recall = _as_array(precision, "precision"), _as_array(recall, "recall")
+        k = len(cm)
+        for what, arr in (("precision", precision), ("recall", recall)):
+            if arr.shape != (k,):
+                raise _Failure(f"{what} has shape {arr.shape}, expected ({k},): one value per class",
+                               "use the whole diagonal np.diag(cm) and sums along one axis")
+        if np.isnan(precision).any() or np.isnan(recall).any() or warned:
+            raise _Failure("got nan" + (f" and the warning '{warned[0]}'" if warned else ""), hint_zero)
+        return precision, recall
+
+    def compare(cm: np.ndarray) -> None:
+        precision, recall = run(cm)
+        want_p, want_r = reference(cm)
+        if np.allclose(precision, want_r) and np.allclose(recall, want_p):
+            raise _Failure(f"precision and recall are swapped: got precision {_fmt(precision)}, "
+                           f"expected {_fmt(want_p)}", hint_axes)
+        if np.allclose(precision, np.floor(want_p)) and not np.allclose(precision, want_p):
+            raise _Failure(f"got precision {_fmt(precision)}, expected {_fmt(want_p)}",
+                           "use / (true division), not // (integer division)")
+        _expect_close(precision, want_p, hint_axes, what="precision")
+        _expect_close(recall, want_r, hint_axes, what="recall")
+
+    example = np.array([[5, 1, 0], [2, 3, 1], [0, 0, 4]])
+
+    def small() -> None:
+        compare(example)
+
+    def ten_classes() -> None:
+        cm = _rng(41).integers(0, 30, size=(10, 10)) + np.diag(_rng(42).integers(50, 200, size=10))
+        compare(cm)
+
+    def never_predicted() -> None:
+        cm = np.array([[4, 0, 1], [2, 0, 3], [1, 0, 5]])
+        precision, recall = run(cm)
+        if precision[1] != 0:
+            raise _Failure(f"precision of class 1 is {_fmt(precision[1])}, expected 0", hint_zero)
+        compare(cm)
+
+    def never_present() -> None:
+        cm = np.array([[4, 1, 1], [0, 0, 0], [1, 2, 5]])
+        precision, recall = run(cm)
+        if recall[1] != 0:
+            raise _Failure(f"recall of class 1 is {_fmt(recall[1])}, expected 0", hint_zero)
+        compare(cm)
+
+    def unchanged() -> None:
+        cm = example.copy()
+        _call(precision_recall, cm, where=name)
+        _expect_unchanged(example, cm, "the confusion matrix was changed", "compute new arrays; do not write into cm")
+
+    c.prop("3 classes: precision [0.7143 0.75 0.8] (columns), recall [0.8333 0.5 1] (rows)", small, hint_axes)
+    c.prop("10 classes: matches diagonal / column sums and diagonal / row sums", ten_classes, hint_axes)
+    c.prop("a class that is never predicted has precision 0, without nan or a warning", never_predicted, hint_zero)
+    c.prop("a class that never occurs has recall 0, without nan or a warning", never_present, hint_zero)
+    c.prop("leaves the confusion matrix unchanged", unchanged)
+    return c.result()
+
+
+# ---------------------------------------------------------------- chapter 18: saving and loading safely
+
+_payload_runs: list[str] = []
+
+
+def _payload_ran() -> None:
+    """What the poisoned test file calls when it is unpickled: it only records that it ran."""
+    _payload_runs.append("ran")
+
+
+class _Payload:
+    def __reduce__(self) -> tuple:
+        return (_payload_ran, ())
+
+
+def check_save_load(save: Callable, load: Callable) -> CheckResult:
+    """Check ``save(path, model)``, which writes every parameter of ``model.layers`` to an ``.npz`` file, and
+    ``load(path, model)``, which copies them back into a model of the same layers: an exact round trip into the
+    model's own arrays (their dtype kept), ``np.load(..., allow_pickle=False)`` (a file of pickled objects is
+    refused without running them), and a ``ValueError`` for a parameter that is missing or has another shape,
+    raised before anything is copied (chapter 18)."""
+    import tempfile
+    from pathlib import Path
+
+    from .model import Model
+
+    c = _Checker("check_save_load", save)
+    if not (c.usable(save, "save function") and c.usable(load, "load function")):
+        return c.result()
+    c.name = f"check_save_load({_name_of(save)}, {_name_of(load)})"
+    c.lines[0] = f"{c.name}:"
+    s_name, l_name = _name_of(save), _name_of(load)
+    hint_copy = ("copy into the model's own arrays, p[...] = saved: the parameters keep their dtype, and "
+                 "the layer and its optimiser keep using the same arrays")
+    hint_first = ("check every parameter first (present in data.files, same shape), and only then copy: "
+                  "a failed load must leave the model as it was")
+
+    def model(sizes: tuple[int, ...], seed: int, dtype: Any = np.float64) -> Any:
+        rng = _rng(seed)
+        layers: list[Any] = []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            layers += [Dense(n_in, n_out, dtype=dtype, rng=rng), ReLU()]
+        for layer in layers[::2]:
+            layer.params["b"][...] = rng.standard_normal(layer.params["b"].shape)
+        return Model(layers[:-1])
+
+    def params(m: Any) -> list[np.ndarray]:
+        return [p.copy() for layer in m.layers for p in layer.params.values()]
+
+    def same(m: Any, arrays: list[np.ndarray]) -> bool:
+        now = [p for layer in m.layers for p in layer.params.values()]
+        return len(now) == len(arrays) and all(a.dtype == b.dtype and np.array_equal(a, b)
+                                               for a, b in zip(now, arrays))
+
+    def saved(folder: Path, m: Any, file: str = "model.npz") -> Path:
+        path = folder / file
+        _call(save, path, m, where=s_name)
+        if not path.exists():
+            raise _Failure(f"{s_name}(path, model) wrote no file {file}", "np.savez(path, **arrays) writes path")
+        return path
+
+    def loading(path: Path, m: Any) -> None:
+        _call(load, path, m, where=l_name)
+
+    hint_names = "give every array its own name, with the layer's index and the parameter's: f'{i}_{name}'"
+
+    def round_trip() -> None:
+        with tempfile.TemporaryDirectory() as d:
+            source, target = model((3, 4, 4, 2), 43), model((3, 4, 4, 2), 44)
+            want = params(source)
+            path = saved(Path(d), source)
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    n_arrays = sum(1 for key in data.files if data[key].dtype.kind == "f")
+            except Exception as e:
+                raise _Failure(f"np.load could not read the file ({_describe_error(e)})",
+                               "write it with np.savez(path, **arrays), arrays a dict of name -> array") from None
+            if n_arrays < len(want):
+                raise _Failure(f"the file holds {n_arrays} arrays of numbers for the model's {len(want)} "
+                               "parameters (3 Dense layers, W and b each)", hint_names)
+            loading(path, target)
+            if not same(target, want):
+                bad = next((i for i, (a, b) in enumerate(zip(params(target), want)) if not np.array_equal(a, b)), 0)
+                raise _Failure(f"parameter {bad} of the loaded model differs from the saved one",
+                               "load each array into the layer and parameter it was saved from")
+
+    def dtype_kept() -> None:
+        with tempfile.TemporaryDirectory() as d:
+            source, target = model((3, 4, 2), 45), model((3, 4, 2), 46, np.float32)
+            loading(saved(Path(d), source), target)
+            for layer in target.layers:
+                for key, p in layer.params.items():
+                    if np.asarray(p).dtype != np.float32:
+                        raise _Failure(f"after loading a float64 file into a float32 model, '{key}' is "
+                                       f"{np.asarray(p).dtype}", hint_copy)
+            want = [p.astype(np.float32) for p in params(source)]
+            if not same(target, want):
+                raise _Failure("the loaded values differ from the saved ones", hint_copy)
+
+    def poisoned() -> None:
+        with tempfile.TemporaryDirectory() as d:
+            source, target = model((3, 4, 2), 47), model((3, 4, 2), 48)
+            path = saved(Path(d), source)
+            with np.load(path, allow_pickle=False) as data:
+                keys = list(data.files)
+            np.savez(path, **{key: np.array([_Payload()], dtype=object) for key in keys})
+            before = params(target)
+            _payload_runs.clear()
+            try:
+                loading(path, target)
+                raised = None
+            except _LearnerError as e:
+                if isinstance(e.error, NotImplementedError):
+                    raise
+                raised = e.error
+            if _payload_runs:
+                _payload_runs.clear()
+                raise _Failure("loading the file ran code stored in it (a harmless function, this time)",
+                               "open the file with np.load(path, allow_pickle=False), never allow_pickle=True")
+            if raised is None:
+                raise _Failure("a file of pickled Python objects was loaded without an error",
+                               "read every array with np.load(path, allow_pickle=False): it raises ValueError "
+                               "for object arrays")
+            if not same(target, before):
+                raise _Failure("the model was changed", hint_first)
+
+    def wrong_shape() -> None:
+        with tempfile.TemporaryDirectory() as d:
+            path = saved(Path(d), model((3, 4, 2), 49))
+            target = model((3, 4, 3), 50)
+            before = params(target)
+            try:
+                loading(path, target)
+            except _LearnerError as e:
+                if not isinstance(e.error, ValueError):
+                    raise
+                if not same(target, before):
+                    raise _Failure("ValueError raised, but the first layer was already overwritten",
+                                   hint_first) from None
+                return
+            raise _Failure("a file of a 3-4-2 model was loaded into a 3-4-3 model without an error",
+                           "compare saved.shape with p.shape and raise ValueError when they differ")
+
+    def missing() -> None:
+        with tempfile.TemporaryDirectory() as d:
+            path = saved(Path(d), model((3, 4), 51))
+            target = model((3, 4, 2), 52)
+            before = params(target)
+            try:
+                loading(path, target)
+            except _LearnerError as e:
+                if isinstance(e.error, KeyError):
+                    raise _Failure("raised KeyError, not ValueError",
+                                   "check that the key is in data.files and raise a ValueError that names the "
+                                   "missing parameter") from None
+                if not isinstance(e.error, ValueError):
+                    raise
+                if not same(target, before):
+                    raise _Failure("ValueError raised, but the first layer was already overwritten",
+                                   hint_first) from None
+                return
+            raise _Failure("a file of a 1-layer model was loaded into a 2-layer model without an error",
+                           "raise ValueError when the file has no array for a parameter")
+
+    def hint(where: str) -> str:
+        return ("save(path, model) writes the file, e.g. with np.savez(path, **arrays)" if where == s_name else
+                "load(path, model) reads with np.load(path, allow_pickle=False) and copies into the model")
+
+    c.prop("a 3-4-4-2 model, saved and loaded into another, gets exactly the same parameters", round_trip,
+           lambda where: hint_names if where == l_name else hint(where))
+    c.prop("loading into a float32 model keeps float32 (copies into the model's arrays)", dtype_kept, hint)
+    c.prop("a file of pickled objects is refused (ValueError) without running them", poisoned, hint)
+    c.prop("a parameter of another shape raises ValueError and leaves the model unchanged", wrong_shape,
+           "raise ValueError naming the layer and both shapes, before copying anything")
+    c.prop("a missing parameter raises ValueError and leaves the model unchanged", missing,
+           "raise ValueError naming the missing parameter, before copying anything")
+    return c.result()
+
+
+# ---------------------------------------------------------------- chapter 19: flushing subnormal numbers
+
+
+def check_flush_subnormals(flush: Callable) -> CheckResult:
+    """Check ``flush(a)``, which sets every subnormal value of the float array ``a`` (nonzero, with
+    $|a| <$ ``np.finfo(a.dtype).tiny``) to 0 **in place**, for float32 and float64 and any shape, and leaves
+    every other value, its dtype and shape as they were (chapter 19)."""
+    c = _Checker("check_flush_subnormals", flush)
+    if not c.usable(flush, "function"):
+        return c.result()
+    name = _name_of(flush)
+    hint_in_place = ("change the array itself, a[mask] = 0 (or np.copyto / np.where with out=a): "
+                     "`a = np.where(...)` only gives the name a a new array inside your function")
+
+    def flushed(a: np.ndarray) -> tuple[np.ndarray, Any]:
+        work = a.copy()
+        out = _call(flush, work, where=name)
+        if work.dtype != a.dtype or work.shape != a.shape:
+            raise _Failure(f"the array's dtype or shape changed to {work.dtype} {work.shape}",
+                           "assign into the existing array; do not replace it")
+        return work, out
+
+    def expect(a: np.ndarray, description: str) -> None:
+        tiny = np.finfo(a.dtype).tiny
+        want = np.where(np.abs(a) < tiny, 0, a).astype(a.dtype)
+        work, out = flushed(a)
+        if np.array_equal(work, want):
+            return
+        if np.array_equal(work, a):
+            if out is not None and np.shape(out) == a.shape and np.array_equal(np.asarray(out, dtype=a.dtype), want):
+                raise _Failure("it returned a flushed copy but left the array itself unchanged", hint_in_place)
+            raise _Failure(f"the {description} array was left unchanged", hint_in_place)
+        negatives = (a < 0) & (work == 0)
+        if negatives.any() and np.array_equal(work, np.where(a < tiny, 0, a).astype(a.dtype)):
+            raise _Failure("every negative value was set to 0",
+                           "compare the size: np.abs(a) < tiny, so that -1e-39 is flushed and -2.5 is kept")
+        if a.dtype == np.float64 and np.array_equal(
+                work, np.where(np.abs(a) < np.finfo(np.float32).tiny, 0, a)):
+            raise _Failure("values below float32's smallest normal number (1.175e-38) were set to 0 in a "
+                           "float64 array, where they are normal",
+                           "use the array's own limit, np.finfo(a.dtype).tiny (2.2e-308 for float64)")
+        kept = np.abs(a) >= tiny
+        if not np.array_equal(work[kept], a[kept]):
+            i = int(np.flatnonzero(work[kept] != a[kept])[0])
+            raise _Failure(f"the normal value {a[kept][i]:.4g} became {work[kept][i]:.4g}",
+                           "change only the values with np.abs(a) < np.finfo(a.dtype).tiny")
+        i = int(np.flatnonzero(work != want)[0])
+        raise _Failure(f"the subnormal value {a.ravel()[i]:.4g} was kept",
+                       "set every value with np.abs(a) < np.finfo(a.dtype).tiny to 0")
+
+    f32 = np.finfo(np.float32)
+
+    def float32() -> None:
+        a = np.array([1.0, -2.5, 1e-39, -1e-39, 1e-44, f32.tiny, -f32.tiny, 1e-30, 0.0], dtype=np.float32)
+        expect(a, "float32")
+
+    def float64() -> None:
+        f64 = np.finfo(np.float64)
+        a = np.array([1.0, -3.0, 1e-39, -1e-39, 1e-310, -1e-310, f64.tiny, 5e-324, 0.0])
+        expect(a, "float64")
+
+    def matrix() -> None:
+        r = _rng(53)
+        a = r.standard_normal((6, 5)).astype(np.float32)
+        a[r.random(a.shape) < 0.3] *= np.float32(1e-40)
+        expect(a, "2-D float32")
+
+    def normal_untouched() -> None:
+        a = _rng(54).standard_normal((4, 6)).astype(np.float32)
+        a[0, :3] = 0.0
+        work, _ = flushed(a)
+        _expect_unchanged(a, work, "an array without subnormal numbers was changed",
+                          "change only the values with np.abs(a) < np.finfo(a.dtype).tiny")
+
+    c.prop("float32: 1e-39, -1e-39 and 1e-44 become 0; ±tiny (1.175e-38), 1e-30, -2.5 stay", float32, hint_in_place)
+    c.prop("float64: ±1e-310 and 5e-324 become 0; 1e-39 stays (normal in float64)", float64, hint_in_place)
+    c.prop("a 2-D float32 array with subnormal entries here and there", matrix, hint_in_place)
+    c.prop("an array without subnormal numbers stays exactly as it was", normal_untouched)
     return c.result()
