@@ -10,19 +10,7 @@ import pytest
 import nnscratch as nn
 from nnscratch import checks
 
-PASS, FAIL = "✓", "✗"
-
-
-def run(check, *args, capsys):
-    """Run a check; return its result and the lines it printed."""
-    result = check(*args)
-    out = capsys.readouterr().out
-    assert out.strip().splitlines() == result.lines, "the printed report is the result's lines"
-    return result, out
-
-
-def failed_lines(out: str) -> list[str]:
-    return [line for line in out.splitlines() if FAIL in line]
+from check_helpers import FAIL, PASS, failed_lines, run
 
 
 # =========================================================================== reference solutions
