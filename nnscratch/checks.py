@@ -142,6 +142,17 @@ def _describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
+@contextlib.contextmanager
+def _global_random_state_kept():
+    """Restore NumPy's global random state after the ``with`` block (the learner's code may seed or draw
+    from ``np.random``; a check must not change the notebook's random numbers)."""
+    saved = np.random.get_state()
+    try:
+        yield
+    finally:
+        np.random.set_state(saved)
+
+
 _recording: list[list[str]] = []
 
 
@@ -1343,7 +1354,6 @@ def check_dropout(Dropout_: type) -> CheckResult:
     name = _name_of(Dropout_)
     rate = 0.3
     ones = np.ones((500, 200))
-    saved_state = np.random.get_state()
 
     def make(seed: int) -> Any:
         np.random.seed(seed)  # for a class that draws from NumPy's global generator
@@ -1405,15 +1415,13 @@ def check_dropout(Dropout_: type) -> CheckResult:
         if np.array_equal(a, b):
             raise _Failure("two forward calls dropped the same values", "draw a new mask in every forward call")
 
-    try:
+    with _global_random_state_kept():
         c.prop(f"drops about {rate:.0%} of the values while training (rate = {rate})", fraction)
         c.prop("scales the kept values by 1 / (1 - rate)", scaled)
         c.prop("passes the input unchanged at inference (after eval())", inference,
                "add train()/eval() methods that set self.training, or subclass nnscratch.Layer")
         c.prop("backward multiplies the gradient by the same mask", backward)
         c.prop("draws a new mask on every forward call", new_mask)
-    finally:
-        np.random.set_state(saved_state)
     return c.result()
 
 
@@ -1602,8 +1610,7 @@ def check_train_val_split(split: Callable) -> CheckResult:
         _expect_unchanged(X, X_in, "X was changed", hint)
         _expect_unchanged(y, y_in, "y was changed", hint)
 
-    saved_state = np.random.get_state()
-    try:
+    with _global_random_state_kept():
         if not c.prop("returns four arrays, X_fit, y_fit, X_val, y_val, with one row per sample",
                       lambda: run(*data(30, 39), 0.2, 0), hint_order):
             c.skip(6, "need the four arrays")
@@ -1615,8 +1622,6 @@ def check_train_val_split(split: Callable) -> CheckResult:
         c.prop("shuffled: samples stored class by class give a validation part with every class", shuffled)
         c.prop("the split comes from rng: the same seed gives the same split, another seed another", from_rng)
         c.prop("leaves X and y unchanged", unchanged)
-    finally:
-        np.random.set_state(saved_state)
     return c.result()
 
 
@@ -1802,8 +1807,7 @@ def check_minibatches(minibatches: Callable) -> CheckResult:
             if got != want:
                 raise _Failure(f"{n} samples in batches of {size} gave sizes {got}, expected {want}", hint_cut)
 
-    saved_state = np.random.get_state()
-    try:
+    with _global_random_state_kept():
         if not c.prop("returns the batches as 1-D arrays of integer indices", lambda: batches(10, 4, _rng(0)),
                       "return a list of index arrays, one per batch (or yield them one by one)"):
             c.skip(6, "need the batches as arrays of indices")
@@ -1814,8 +1818,6 @@ def check_minibatches(minibatches: Callable) -> CheckResult:
         c.prop("every epoch (every call) draws a new order", new_order, hint_cut)
         c.prop("the order comes from rng: the same seed gives the same batches", from_rng, hint_cut)
         c.prop("batch_size 8, 5 and 1 for 5 samples: 1, 1 and 5 batches", edge_cases, hint_cut)
-    finally:
-        np.random.set_state(saved_state)
     return c.result()
 
 
