@@ -15,3 +15,13 @@ def run(check, *args, capsys):
 
 def failed_lines(out: str) -> list[str]:
     return [line for line in out.splitlines() if FAIL in line]
+
+
+def assert_reference_passes(check, args, capsys, min_checks: int) -> None:
+    """A reference solution passes ``check``: no ✗, one ✓ per property, at least ``min_checks`` of them."""
+    result, out = run(check, *args, capsys=capsys)
+    assert not failed_lines(out), out
+    assert result and result.passed and result.n_failed == 0
+    assert out.count(PASS) == result.n_checks
+    assert result.n_checks >= min_checks
+    assert repr(result).endswith(f"all {result.n_checks} checks passed {PASS}")

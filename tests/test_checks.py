@@ -14,7 +14,7 @@ import pytest
 import nnscratch as nn
 from nnscratch import checks
 
-from check_helpers import FAIL, PASS, failed_lines, run
+from check_helpers import FAIL, assert_reference_passes, failed_lines, run
 
 
 # =========================================================================== reference solutions
@@ -224,11 +224,9 @@ REFERENCES = [
 
 @pytest.mark.parametrize("check, args", [r[1:] for r in REFERENCES], ids=[r[0] for r in REFERENCES])
 def test_reference_solution_passes(check, args, capsys):
-    result, out = run(check, *args, capsys=capsys)
-    assert not failed_lines(out), out
-    assert result and result.passed and result.n_failed == 0
-    assert out.count(PASS) == result.n_checks >= 3 or (check is checks.check_adam or check is checks.check_sgd)
-    assert repr(result).endswith(f"all {result.n_checks} checks passed {PASS}")
+    # the optimiser checks test two properties: the first step, and several steps against the package
+    min_checks = 2 if check in (checks.check_adam, checks.check_sgd) else 3
+    assert_reference_passes(check, args, capsys, min_checks)
 
 
 def referenced_checks(path: Path) -> set[str]:

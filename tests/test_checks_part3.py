@@ -10,7 +10,7 @@ import pytest
 import nnscratch as nn
 from nnscratch import checks
 
-from check_helpers import FAIL, PASS, failed_lines, run
+from check_helpers import FAIL, assert_reference_passes, failed_lines, run
 
 
 # =========================================================================== reference solutions
@@ -73,11 +73,7 @@ REFERENCES = [
 
 @pytest.mark.parametrize("check, args", [r[1:] for r in REFERENCES], ids=[r[0] for r in REFERENCES])
 def test_reference_solution_passes(check, args, capsys):
-    result, out = run(check, *args, capsys=capsys)
-    assert not failed_lines(out), out
-    assert result and result.passed and result.n_failed == 0
-    assert out.count(PASS) == result.n_checks >= 5
-    assert repr(result).endswith(f"all {result.n_checks} checks passed {PASS}")
+    assert_reference_passes(check, args, capsys, min_checks=5)
 
 
 def test_every_part3_check_is_tested():
