@@ -242,3 +242,29 @@ def test_fused_gradient_equals_softmax_then_crossentropy_backward():
     fused = nn.SoftmaxCrossentropy()
     fused.forward(z, y)
     np.testing.assert_allclose(fused.backward(), two_step, rtol=1e-10, atol=1e-15)
+
+
+# ----------------------------------------------------------------------------- Model.fit
+
+
+def test_fit_skips_the_first_layers_input_gradient_and_switches_it_back_on():
+    layers = mlp(np.float64)
+    first = layers[0]
+    returned = []
+    plain_backward = first.backward
+    first.backward = lambda grad: returned.append(plain_backward(grad)) or returned[-1]
+    model = nn.Model([*layers, nn.Softmax()], loss=nn.CategoricalCrossentropy(), optimizer=nn.Adam(0.01))
+    X, y = batch(np.float64, n=32)
+    model.fit(X, y, epochs=2, batch_size=8, seed=0, progress=False)
+    assert len(returned) == 8 and all(r is None for r in returned), "fit never computes dL/dX of the data"
+    assert first.input_grad is True, "after fit the layer is as the user built it"
+
+
+def test_fit_switches_the_input_gradient_back_on_when_training_fails():
+    layers = mlp(np.float64)
+    model = nn.Model([*layers, nn.Softmax()], loss=nn.CategoricalCrossentropy(), optimizer=nn.Adam(0.01))
+    X, y = batch(np.float64, n=32)
+    X[20, 3] = np.nan  # the third batch's loss raises, inside the training loop
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(X, y, epochs=1, batch_size=8, shuffle=False, progress=False)
+    assert layers[0].input_grad is True
