@@ -6,6 +6,7 @@ layer from those dicts. The chapters build each piece, show that their version m
 and later chapters import it from here.
 """
 
+from . import fast
 from .data import (
     FASHION_MNIST_CLASSES,
     MNIST_CLASSES,
@@ -37,7 +38,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FASHION_MNIST_CLASSES", "MNIST_CLASSES", "load_dataset", "load_fashion_mnist", "load_mnist",
-    "History", "Model",
+    "History", "Model", "fast",
     "Adagrad", "Adam", "BinaryCrossentropy", "CategoricalCrossentropy", "Dense", "Dropout", "Layer",
     "Linear", "Loss", "MeanAbsoluteError", "MeanSquaredError", "Optimizer", "RMSprop", "ReLU", "SGD",
     "Sigmoid", "Softmax", "SoftmaxCrossentropy", "accuracy", "backward", "binary_accuracy", "forward", "gradcheck",

@@ -31,14 +31,46 @@ def check_finite(arr: np.ndarray, who: str, what: str = "input") -> None:
         )
 
 
-def check_positive(value: float, name: str, who: str) -> None:
-    if not (value > 0 and np.isfinite(value)):
+def _as_number(value: object, name: str, who: str) -> float:
+    """``value`` as a float; a ``TypeError`` naming the parameter for strings, None, arrays..."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{who}: {name} must be a number, got {value!r} "
+                        f"({type(value).__name__}).")
+    return float(value)
+
+
+def check_positive(value: object, name: str, who: str) -> float:
+    """``value`` as a float, or an error unless it is a positive finite number."""
+    number = _as_number(value, name, who)
+    if not (number > 0 and np.isfinite(number)):
         raise ValueError(f"{who}: {name} must be a positive finite number, got {value!r}.")
+    return number
 
 
-def check_non_negative(value: float, name: str, who: str) -> None:
-    if not (value >= 0 and np.isfinite(value)):
+def check_non_negative(value: object, name: str, who: str) -> float:
+    """``value`` as a float, or an error unless it is zero or a positive finite number."""
+    number = _as_number(value, name, who)
+    if not (number >= 0 and np.isfinite(number)):
         raise ValueError(f"{who}: {name} must be zero or positive, got {value!r}.")
+    return number
+
+
+def check_fraction(value: object, name: str, who: str) -> float:
+    """``value`` as a float, or an error unless it is in [0, 1)."""
+    number = _as_number(value, name, who)
+    if not 0 <= number < 1:
+        raise ValueError(f"{who}: {name} must be in [0, 1), got {value!r}.")
+    return number
+
+
+def check_count(value: object, name: str, who: str) -> int:
+    """``value`` as an int, or an error unless it is a whole number of at least 1."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{who}: {name} must be a whole number, got {value!r} "
+                        f"({type(value).__name__}).")
+    if value < 1:
+        raise ValueError(f"{who}: {name} must be at least 1, got {value!r}.")
+    return int(value)
 
 
 def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:

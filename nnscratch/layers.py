@@ -19,7 +19,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ._validate import as_2d_float, check_non_negative, make_rng
+from ._validate import as_2d_float, check_count, check_fraction, check_non_negative, make_rng
 
 
 class Layer:
@@ -82,11 +82,6 @@ class Dense(Layer):
     $\sqrt{2/n_\text{inputs}}$), biases at zero. Optional penalties add
     $\lambda_1 \sum|w| + \lambda_2 \sum w^2$ to the loss (``regularization_loss``) and their
     derivatives $\lambda_1 \operatorname{sign}(w) + 2\lambda_2 w$ to the gradients.
-
-    ``input_grad`` (an attribute, ``True`` by default): set it to ``False`` on the first layer of a
-    network, whose input is the data. Nobody needs $\partial L/\partial X$ there, so ``backward``
-    then skips the product $G W^\top$ (one of the largest of the step), still fills ``grads``, and
-    returns ``None``.
     """
 
     def __init__(
@@ -103,44 +98,32 @@ class Dense(Layer):
         bias_regularizer_l2: float = 0.0,
     ) -> None:
         super().__init__()
-        if int(n_inputs) < 1 or int(n_neurons) < 1:
-            raise ValueError(f"Dense needs at least one input and one neuron, got ({n_inputs}, {n_neurons}).")
-        self.n_inputs, self.n_neurons = int(n_inputs), int(n_neurons)
+        self.n_inputs = check_count(n_inputs, "n_inputs", "Dense")
+        self.n_neurons = check_count(n_neurons, "n_neurons", "Dense")
         if weight_scale == "he":
             scale = np.sqrt(2.0 / self.n_inputs)
         elif isinstance(weight_scale, str):
             raise ValueError(f"Dense: weight_scale must be a number or 'he', got {weight_scale!r}.")
         else:
-            scale = float(weight_scale)
+            scale = check_non_negative(weight_scale, "weight_scale", "Dense")
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
-            raise TypeError(f"Dense: dtype must be a floating-point type such as np.float64, got {dtype}.")
-        gen = make_rng(rng)
-        self.params["W"] = (scale * gen.standard_normal((self.n_inputs, self.n_neurons))).astype(dtype)
+            raise TypeError("Dense: dtype must be a floating-point type such as np.float64, "
+                            f"got {dtype}.")
+        W = scale * make_rng(rng).standard_normal((self.n_inputs, self.n_neurons))
+        self.params["W"] = W.astype(dtype)
         self.params["b"] = np.zeros((1, self.n_neurons), dtype=dtype)
         self.regularizers = {
-            "weight_l1": float(weight_regularizer_l1),
-            "weight_l2": float(weight_regularizer_l2),
-            "bias_l1": float(bias_regularizer_l1),
-            "bias_l2": float(bias_regularizer_l2),
+            name: check_non_negative(value, name, f"Dense({n_inputs}, {n_neurons})")
+            for name, value in (("weight_regularizer_l1", weight_regularizer_l1),
+                                ("weight_regularizer_l2", weight_regularizer_l2),
+                                ("bias_regularizer_l1", bias_regularizer_l1),
+                                ("bias_regularizer_l2", bias_regularizer_l2))
         }
-        for name, value in self.regularizers.items():
-            check_non_negative(value, name, repr(self))
         self.input: np.ndarray | None = None
-        self.input_grad: bool = True
 
     def __repr__(self) -> str:
         return f"Dense({self.n_inputs}, {self.n_neurons})"
-
-    @property
-    def weights(self) -> np.ndarray:
-        """The weight matrix ``W`` (shape ``(n_inputs, n_neurons)``)."""
-        return self.params["W"]
-
-    @property
-    def biases(self) -> np.ndarray:
-        """The bias row ``b`` (shape ``(1, n_neurons)``)."""
-        return self.params["b"]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
@@ -150,52 +133,47 @@ class Dense(Layer):
                 + (
                     "Reshape a single sample with x.reshape(1, -1)."
                     if x.ndim == 1 and x.shape[0] == self.n_inputs
-                    else f"The previous layer or the data must give {self.n_inputs} features per sample."
+                    else f"The previous layer or the data must give {self.n_inputs} features "
+                    "per sample."
                 )
             )
-        if x.dtype.kind != "f":
-            x = as_2d_float(x, repr(self))
-        self.input = x
-        out = x @ self.params["W"]
-        b = self.params["b"]
-        if b.dtype == out.dtype:
-            out += b  # in place: the same sums as `x @ W + b`, without a second output array
-        else:
-            out = out + b  # e.g. float64 input to a float32 layer: the sum takes the wider dtype
-        self.output = out
-        return out
+        self.input = as_2d_float(x, repr(self))
+        self.output = self.input @ self.params["W"] + self.params["b"]
+        return self.output
 
-    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+    def backward(self, grad: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        r"""Fill ``grads`` and return $\partial L/\partial X = G W^\top$.
+
+        ``input_grad=False`` skips that product and returns ``None``: for the first layer of a
+        network, whose input is the data, nobody needs it (chapter 19: one of the step's largest
+        products). The parameter gradients are the same either way.
+        """
         grad = self._check_grad(grad)
-        W, b = self.params["W"], self.params["b"]
-        dW = self.input.T @ grad
-        db = grad.sum(axis=0, keepdims=True)
-        r = self.regularizers
-        if r["weight_l1"]:
-            dW += r["weight_l1"] * np.sign(W)
-        if r["weight_l2"]:
-            dW += (2 * r["weight_l2"]) * W
-        if r["bias_l1"]:
-            db += r["bias_l1"] * np.sign(b)
-        if r["bias_l2"]:
-            db += (2 * r["bias_l2"]) * b
-        self.grads["W"], self.grads["b"] = dW, db
-        if not self.input_grad:
-            return None  # the first layer: its input is the data, whose gradient nobody uses
-        return grad @ W.T
+        self.grads["W"] = self.input.T @ grad
+        self.grads["b"] = grad.sum(axis=0, keepdims=True)
+        for name in ("W", "b"):
+            l1, l2 = self._penalties(name)
+            if l1 or l2:  # the penalty's derivative: lambda_1 sign(p) + 2 lambda_2 p
+                p = self.params[name]
+                self.grads[name] = self.grads[name] + l1 * np.sign(p) + 2 * l2 * p
+        return grad @ self.params["W"].T if input_grad else None
 
     def regularization_loss(self) -> float:
-        r, W, b = self.regularizers, self.params["W"], self.params["b"]
         total = 0.0
-        if r["weight_l1"]:
-            total += r["weight_l1"] * float(np.abs(W).sum())
-        if r["weight_l2"]:
-            total += r["weight_l2"] * float((W * W).sum())
-        if r["bias_l1"]:
-            total += r["bias_l1"] * float(np.abs(b).sum())
-        if r["bias_l2"]:
-            total += r["bias_l2"] * float((b * b).sum())
+        for name in ("W", "b"):
+            l1, l2 = self._penalties(name)
+            p = self.params[name]
+            if l1:
+                total += l1 * float(np.abs(p).sum())
+            if l2:
+                total += l2 * float((p * p).sum())
         return total
+
+    def _penalties(self, name: str) -> tuple[float, float]:
+        r"""$(\lambda_1, \lambda_2)$ of the weights (``"W"``) or the biases (``"b"``)."""
+        kind = "weight" if name == "W" else "bias"
+        r = self.regularizers
+        return r[f"{kind}_regularizer_l1"], r[f"{kind}_regularizer_l2"]
 
 
 class _Activation(Layer):
@@ -271,9 +249,7 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, *, rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
-        if not 0 <= rate < 1:
-            raise ValueError(f"Dropout rate is the fraction of values dropped, in [0, 1); got {rate!r}.")
-        self.rate = float(rate)
+        self.rate = check_fraction(rate, "rate (the fraction of values dropped)", "Dropout")
         self.rng = make_rng(rng)
         self.mask: np.ndarray | None = None
 

@@ -58,23 +58,21 @@ class Loss:
 
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred = as_2d_float(y_pred, repr(self))
+        if len(y_pred) == 0:
+            raise ValueError(f"{self!r}: the batch is empty; pass at least one sample.")
         check_finite(y_pred, repr(self), "predictions")
         self.y_pred = None  # a failed call below must not leave an earlier batch for backward()
         y_true = self._prepare_targets(y_pred, y_true)
         self.sample_losses = self._sample_losses(y_pred, y_true)
         self.y_pred, self.y_true = y_pred, y_true
-        # The mean as sum / count (in float64 exactly what np.mean gives), without np.mean's overhead.
-        n = len(self.sample_losses)
-        return float(self.sample_losses.sum()) / n if n else float("nan")
+        return float(np.mean(self.sample_losses))
 
     def backward(self, grad: float = 1.0) -> np.ndarray:
         """Gradient of ``grad * mean loss`` with respect to the predictions."""
         if self.y_pred is None:
-            raise RuntimeError(f"{self!r}.backward was called before forward: compute the loss first.")
-        out = self._grad(self.y_pred, self.y_true)
-        if grad != 1.0:  # the usual case, grad = 1, needs no extra pass over the gradient
-            out = out * self.y_pred.dtype.type(grad)
-        return out
+            raise RuntimeError(f"{self!r}.backward was called before forward: compute the loss "
+                               "first.")
+        return self._grad(self.y_pred, self.y_true) * float(grad)
 
     def _prepare_targets(self, y_pred: np.ndarray, y_true: object) -> np.ndarray:
         """Regression-style targets: same shape as the predictions ((n,) is accepted for one output)."""
@@ -144,10 +142,8 @@ class SoftmaxCrossentropy(Loss):
         return class_labels(y_true, y_pred.shape[1], y_pred.shape[0], repr(self))
 
     def _sample_losses(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
-        e = y_pred - y_pred.max(axis=1, keepdims=True)
-        np.exp(e, out=e)  # in place: the same numbers, without allocating new arrays
-        e /= e.sum(axis=1, keepdims=True)
-        self.output = e
+        e = np.exp(y_pred - y_pred.max(axis=1, keepdims=True))
+        self.output = e / e.sum(axis=1, keepdims=True)
         p = self.output[np.arange(len(y_true)), y_true]
         return -np.log(np.clip(p, EPSILON, 1 - EPSILON))
 

@@ -43,3 +43,11 @@ def regression_accuracy(y_pred: np.ndarray, y_true: np.ndarray, precision: float
     if precision is None:
         precision = float(np.std(y)) / 250
     return float(np.mean(np.abs(y_pred - y) < precision))
+
+
+#: The metrics ``Model(metric=...)`` knows by name.
+METRICS = {
+    "accuracy": accuracy,
+    "binary_accuracy": binary_accuracy,
+    "regression_accuracy": regression_accuracy,
+}

@@ -1,14 +1,16 @@
-r"""The training loop's three moves, written once: forward through a list of layers, backward
-through them in reverse, and one full step (forward, loss, backward, update)."""
+r"""The training loop's moves, written once: forward through a list of layers, backward through
+them in reverse, and one full step (forward, loss, backward, update), which ``train_step`` and
+``Model.fit`` both use.
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from .layers import Layer, regularization_loss
-from .losses import Loss
+from .layers import Dense, Layer, Softmax, regularization_loss
+from .losses import CategoricalCrossentropy, Loss, softmax_crossentropy_grad
 from .optimizers import Optimizer
 
 
@@ -19,26 +21,66 @@ def forward(layers: Sequence[Layer], x: np.ndarray) -> np.ndarray:
     return x
 
 
-def backward(layers: Sequence[Layer], grad: np.ndarray) -> np.ndarray:
-    """Feed the loss gradient back through ``layers`` in reverse; return the gradient for the input."""
-    for layer in reversed(layers):
+def backward(layers: Sequence[Layer], grad: np.ndarray, *,
+             input_grad: bool = True) -> np.ndarray | None:
+    r"""Feed the loss gradient back through ``layers`` in reverse; return the gradient for the
+    input, $\partial L/\partial x$.
+
+    ``input_grad=False`` asks the first layer, a ``Dense``, not to compute that gradient (nobody
+    needs the gradient of the data) and returns ``None``; every parameter gradient is the same.
+    """
+    first, rest = layers[0], layers[1:]
+    for layer in reversed(rest):
         grad = layer.backward(grad)
-    return grad
+    if input_grad:
+        return first.backward(grad)
+    if not isinstance(first, Dense):
+        raise ValueError(f"backward(..., input_grad=False) needs a Dense first layer, got "
+                         f"{first!r}; pass input_grad=True.")
+    return first.backward(grad, input_grad=False)
 
 
-def train_step(layers: Sequence[Layer], loss: Loss, optimizer: Optimizer, x: np.ndarray,
-               y: np.ndarray) -> tuple[float, np.ndarray]:
-    """One step of gradient descent on the batch ``(x, y)``.
+def is_fused(layers: Sequence[Layer], loss: Loss) -> bool:
+    r"""True when the network ends in ``Softmax`` and the loss is ``CategoricalCrossentropy``.
 
-    Returns ``(total_loss, output)``: the data loss plus the layers' penalties, and the network's
-    output *before* the update (what the loss was computed on).
+    Backpropagation then starts at the softmax's *input* with $(\hat y - y)/N$ (chapter 9) and
+    skips ``Softmax.backward``: the gradient of the two separate steps, cheaper and more accurate.
+    """
+    return bool(layers) and isinstance(layers[-1], Softmax) and isinstance(
+        loss, CategoricalCrossentropy)
 
-    The gradient with respect to ``x`` is not used here: when the first layer is a ``Dense``, set
-    ``layers[0].input_grad = False`` to skip computing it (a large saving on real data, chapter 19)."""
+
+class StepResult(NamedTuple):
+    """What one step measured, before its update."""
+
+    data_loss: float            #: the loss of the batch
+    regularization_loss: float  #: the layers' penalties
+    output: np.ndarray          #: the network's output for the batch
+
+
+def step(layers: Sequence[Layer], loss: Loss, optimizer: Optimizer, x: np.ndarray, y: np.ndarray,
+         *, input_grad: bool = True) -> StepResult:
+    """One step of gradient descent on the batch ``(x, y)``: the layers in training mode,
+    forward, loss, backward and one update. ``input_grad=False``: see :func:`backward`."""
     for layer in layers:
         layer.train()
     output = forward(layers, x)
-    total = loss.forward(output, y) + regularization_loss(layers)
-    backward(layers, loss.backward())
+    data_loss = loss.forward(output, y)
+    penalty = regularization_loss(layers)  # of the weights the loss was computed with
+    if is_fused(layers, loss):
+        grad = softmax_crossentropy_grad(output, loss.y_true)
+        backward(layers[:-1], grad, input_grad=input_grad)
+    else:
+        backward(layers, loss.backward(), input_grad=input_grad)
     optimizer.step(layers)
-    return total, output
+    return StepResult(data_loss, penalty, output)
+
+
+def train_step(layers: Sequence[Layer], loss: Loss, optimizer: Optimizer, x: np.ndarray,
+               y: np.ndarray, *, input_grad: bool = True) -> tuple[float, np.ndarray]:
+    """One step of gradient descent on the batch ``(x, y)`` (see :func:`step`).
+
+    Returns ``(total_loss, output)``: the data loss plus the layers' penalties, and the network's
+    output *before* the update (what the loss was computed on)."""
+    data_loss, penalty, output = step(layers, loss, optimizer, x, y, input_grad=input_grad)
+    return data_loss + penalty, output

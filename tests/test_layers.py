@@ -32,7 +32,6 @@ def test_dense_forward_hand_computed():
     x = np.array([[1.0, 1.0], [0.0, -1.0]])
     # row 1: [1+4, 2+5, 3+6] + b = [5.5, 6, 9]; row 2: -[4, 5, 6] + b = [-3.5, -6, -6]
     np.testing.assert_array_equal(layer.forward(x), [[5.5, 6.0, 9.0], [-3.5, -6.0, -6.0]])
-    assert layer.weights is layer.params["W"] and layer.biases is layer.params["b"]
 
 
 def test_dense_backward_hand_computed():

@@ -281,7 +281,7 @@ def test_restoring_keeps_the_optimiser_state_attached():
     model.fit(X, y, epochs=2, progress=False)  # continue training: same arrays, updated in place
     after = [layer.params["W"] for layer in model.layers if layer.params]
     assert all(a is b for a, b in zip(before, after))
-    assert model.layers[0] in model.optimizer._state  # Adam's moments, keyed by the layer
+    assert model.layers[0] in model.optimizer.states  # Adam's moments, keyed by the layer
 
 
 def test_early_stopping_on_a_metric_maximises_it():

@@ -1,9 +1,9 @@
-"""The fast paths of chapter 19, *Making it fast*: they are fast without being wrong.
+"""The speed-ups of chapter 19, *Making it fast* (``nnscratch.fast``), give the plain pieces' numbers.
 
 * float32 stays float32 everywhere (no silent conversion to float64 doubles the work);
-* ``Dense.input_grad = False`` skips only $\\partial L/\\partial X$, never a parameter gradient;
-* the optimisers' in-place updates give bit for bit the plain formulas in float64;
-* float32 Adam (bias corrections folded, subnormals flushed) stays within float32 rounding of the formula;
+* ``backward(..., input_grad=False)`` skips only $\\partial L/\\partial X$, never a parameter gradient;
+* ``nn.fast``'s in-place SGD, AdaGrad and RMSProp give bit for bit the plain optimisers' results in
+  float64, and its Adam (bias corrections folded, subnormals flushed) stays within rounding of the formula;
 * ``flush_subnormals`` zeroes exactly the subnormal float32 values and nothing else.
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import nnscratch as nn
-from nnscratch.optimizers import FLOAT32_TINY, FLUSH_EVERY, flush_subnormals
+from nnscratch.fast import FLOAT32_TINY, FLUSH_EVERY, flush_subnormals
 
 SUBNORMAL = np.float32(1e-40)  # below FLOAT32_TINY (about 1.18e-38), above zero
 
@@ -31,13 +31,27 @@ def batch(dtype=np.float32, n=16, seed=1):
     return rng.standard_normal((n, 12)).astype(dtype), rng.integers(0, 3, n).astype(np.uint8)
 
 
-OPTIMIZERS = {
-    "SGD": lambda: nn.SGD(0.1, decay=1e-2),
-    "SGD-momentum": lambda: nn.SGD(0.1, decay=1e-2, momentum=0.9),
-    "Adagrad": lambda: nn.Adagrad(0.1, decay=1e-2),
-    "RMSprop": lambda: nn.RMSprop(0.01, decay=1e-2, rho=0.9),
-    "Adam": lambda: nn.Adam(0.01, decay=1e-2),
+SETTINGS = {
+    "SGD": ("SGD", dict(learning_rate=0.1, decay=1e-2)),
+    "SGD-momentum": ("SGD", dict(learning_rate=0.1, decay=1e-2, momentum=0.9)),
+    "Adagrad": ("Adagrad", dict(learning_rate=0.1, decay=1e-2)),
+    "RMSprop": ("RMSprop", dict(learning_rate=0.01, decay=1e-2, rho=0.9)),
+    "Adam": ("Adam", dict(learning_rate=0.01, decay=1e-2)),
 }
+
+
+def plain(name):
+    cls, kwargs = SETTINGS[name]
+    return getattr(nn, cls)(**kwargs)
+
+
+def fast(name):
+    cls, kwargs = SETTINGS[name]
+    return getattr(nn.fast, cls)(**kwargs)
+
+
+OPTIMIZERS = {name: (lambda name=name: plain(name)) for name in SETTINGS}
+OPTIMIZERS.update({f"fast-{name}": (lambda name=name: fast(name)) for name in SETTINGS})
 
 
 # ----------------------------------------------------------------------------- dtypes
@@ -46,17 +60,16 @@ OPTIMIZERS = {
 @pytest.mark.parametrize("make_optimizer", OPTIMIZERS.values(), ids=OPTIMIZERS.keys())
 def test_float32_stays_float32_through_forward_backward_and_step(make_optimizer):
     layers, loss, optimizer = mlp(), nn.SoftmaxCrossentropy(), make_optimizer()
-    layers[0].input_grad = False
     x, y = batch()
     for _ in range(FLUSH_EVERY + 1):  # includes a step that flushes the decaying state
-        total, output = nn.train_step(layers, loss, optimizer, x, y)
+        total, output = nn.train_step(layers, loss, optimizer, x, y, input_grad=False)
     assert isinstance(total, float) and output.dtype == np.float32
     assert loss.backward().dtype == np.float32
     for layer in layers:
         assert layer.output.dtype == np.float32
         for name, param in layer.params.items():
             assert param.dtype == np.float32 and layer.grads[name].dtype == np.float32
-            for array in optimizer._state[layer][name].values():
+            for array in optimizer.states[layer][name].values():
                 assert array.dtype == np.float32
 
 
@@ -76,7 +89,7 @@ def test_dense_forward_in_place_bias_is_the_plain_sum_in_float64():
     np.testing.assert_array_equal(layer.forward(x), x @ layer.params["W"] + layer.params["b"])
 
 
-# ----------------------------------------------------------------------------- input_grad
+# ----------------------------------------------------------------------------- input_grad=False
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -85,9 +98,8 @@ def test_dense_without_input_grad_gives_the_same_parameter_gradients(dtype):
     grads = []
     for input_grad in (True, False):
         layers, loss = mlp(dtype, weight_regularizer_l2=1e-3, bias_regularizer_l1=1e-3), nn.SoftmaxCrossentropy()
-        layers[0].input_grad = input_grad
         loss.forward(nn.forward(layers, x), y)
-        dx = nn.backward(layers, loss.backward())
+        dx = nn.backward(layers, loss.backward(), input_grad=input_grad)
         assert (dx is None) == (not input_grad)
         grads.append([g for layer in layers for g in layer.grads.values()])
     for with_dx, without_dx in zip(*grads):
@@ -96,14 +108,19 @@ def test_dense_without_input_grad_gives_the_same_parameter_gradients(dtype):
 
 def test_input_grad_is_on_by_default_and_the_input_gradient_is_g_times_w_transposed():
     layer = nn.Dense(3, 2, rng=0)
-    assert layer.input_grad is True
     x, g = np.ones((4, 3)), np.arange(8.0).reshape(4, 2)
     layer.forward(x)
     np.testing.assert_array_equal(layer.backward(g), g @ layer.params["W"].T)
-    layer.input_grad = False
     layer.forward(x)
-    assert layer.backward(g) is None
+    assert layer.backward(g, input_grad=False) is None
     np.testing.assert_array_equal(layer.grads["W"], x.T @ g)
+
+
+def test_backward_without_input_grad_needs_a_dense_first_layer():
+    layers = [nn.ReLU(), nn.Dense(3, 2, rng=0)]
+    nn.forward(layers, np.ones((4, 3)))
+    with pytest.raises(ValueError, match="needs a Dense first layer.*input_grad=True"):
+        nn.backward(layers, np.ones((4, 2)), input_grad=False)
 
 
 # ----------------------------------------------------------------------------- optimisers, float64
@@ -137,28 +154,48 @@ class Param(nn.Layer):
         self.params["w"] = np.array(value)
 
 
-@pytest.mark.parametrize("name", OPTIMIZERS)
-def test_in_place_updates_are_bit_for_bit_the_plain_formula_in_float64(name):
+BIT_FOR_BIT = [(make, name) for make in (plain, fast) for name in SETTINGS
+               if not (make is fast and name == "Adam")]
+
+
+@pytest.mark.parametrize("make, name", BIT_FOR_BIT,
+                         ids=[f"{make.__name__}-{name}" for make, name in BIT_FOR_BIT])
+def test_updates_are_bit_for_bit_the_formula_in_float64(make, name):
+    """Plain and fast optimisers both, except fast Adam (folded corrections: the next test)."""
     rng = np.random.default_rng(0)
-    opt, layer = OPTIMIZERS[name](), Param(rng.standard_normal((6, 5)))
+    opt, layer = make(name), Param(rng.standard_normal((6, 5)))
     expected, state = layer.params["w"].copy(), {}
     for _ in range(40):
         grad = rng.standard_normal((6, 5)) * 10.0 ** rng.integers(-3, 3)
-        expected = plain_update(name, opt, expected, grad, state)
+        expected = plain_update(SETTINGS[name][1].get("momentum") and "SGD-momentum" or name,
+                                opt, expected, grad, state)
         layer.grads["w"] = grad
         opt.step([layer])
         np.testing.assert_array_equal(layer.params["w"], expected)
 
 
-@pytest.mark.parametrize("name", OPTIMIZERS)
-def test_optimisers_allocate_their_state_once(name):
-    opt, layer = OPTIMIZERS[name](), Param(np.ones((3, 2), dtype=np.float32))
+def test_fast_adam_is_the_plain_adam_within_rounding_in_float64():
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((6, 5))
+    a, b = Param(start.copy()), Param(start.copy())
+    plain_opt, fast_opt = plain("Adam"), fast("Adam")
+    for _ in range(100):
+        a.grads["w"] = b.grads["w"] = rng.standard_normal((6, 5)) * 10.0 ** rng.integers(-3, 3)
+        plain_opt.step([a])
+        fast_opt.step([b])
+    assert np.abs(a.params["w"] - start).max() > 0.1  # the parameters moved
+    np.testing.assert_allclose(b.params["w"], a.params["w"], rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", SETTINGS)
+def test_fast_optimisers_allocate_their_state_once(name):
+    opt, layer = fast(name), Param(np.ones((3, 2), dtype=np.float32))
     layer.grads["w"] = np.full((3, 2), 0.5, dtype=np.float32)
     opt.step([layer])
-    arrays = dict(opt._state[layer]["w"])
+    arrays = dict(opt.states[layer]["w"])
     for _ in range(3):
         opt.step([layer])
-    assert all(opt._state[layer]["w"][k] is a for k, a in arrays.items())
+    assert all(opt.states[layer]["w"][k] is a for k, a in arrays.items())
 
 
 # ----------------------------------------------------------------------------- float32 Adam, subnormals
@@ -177,16 +214,16 @@ def test_flush_subnormals_zeroes_exactly_the_subnormal_float32_values():
 def test_adam_state_of_a_parameter_whose_gradient_stops_is_flushed():
     """m decays by beta_1 = 0.9 per step once the gradient is 0: without flushing it spends hundreds of
     steps among the subnormals (and v tens of thousands); flushed, it holds no subnormal after a flush."""
-    opt, layer = nn.Adam(1e-3), Param(np.ones(4, dtype=np.float32))
+    opt, layer = nn.fast.Adam(1e-3), Param(np.ones(4, dtype=np.float32))
     layer.grads["w"] = np.array([1e-3, -1e-3, 1.0, 0.0], dtype=np.float32)
     opt.step([layer])
     layer.grads["w"] = np.zeros(4, dtype=np.float32)
     for _ in range(1200):
         opt.step([layer])
         if opt.iterations % FLUSH_EVERY == 1:  # the step that just ran flushed
-            for a in (opt._state[layer]["w"]["m"], opt._state[layer]["w"]["v"]):
+            for a in (opt.states[layer]["w"]["m"], opt.states[layer]["w"]["v"]):
                 assert not np.any((a != 0) & (np.abs(a) < FLOAT32_TINY))
-    assert np.all(opt._state[layer]["w"]["m"] == 0)  # without the flush, m would still be subnormal here
+    assert np.all(opt.states[layer]["w"]["m"] == 0)  # without the flush, m would still be subnormal here
 
 
 def test_float32_adam_follows_the_float64_formula_within_float32_rounding():
@@ -196,7 +233,7 @@ def test_float32_adam_follows_the_float64_formula_within_float32_rounding():
     rng = np.random.default_rng(0)
     start = rng.standard_normal(200)
     fast, exact = Param(start.astype(np.float32)), Param(start.copy())
-    opt32, opt64 = nn.Adam(1e-2, decay=1e-3), nn.Adam(1e-2, decay=1e-3)
+    opt32, opt64 = nn.fast.Adam(1e-2, decay=1e-3), nn.Adam(1e-2, decay=1e-3)
     scale = 10.0 ** rng.integers(-20, 1, size=200)
     for t in range(600):
         grad = rng.standard_normal(200) * scale
@@ -223,7 +260,7 @@ def test_float32_network_trains_like_the_float64_one():
 # ----------------------------------------------------------------------------- losses
 
 
-def test_loss_value_is_the_mean_and_backward_with_grad_one_needs_no_extra_pass():
+def test_loss_value_is_the_mean_and_backward_scales_by_grad():
     rng = np.random.default_rng(0)
     z, y = rng.standard_normal((9, 4)), rng.integers(0, 4, 9)
     loss = nn.SoftmaxCrossentropy()
@@ -247,24 +284,34 @@ def test_fused_gradient_equals_softmax_then_crossentropy_backward():
 # ----------------------------------------------------------------------------- Model.fit
 
 
-def test_fit_skips_the_first_layers_input_gradient_and_switches_it_back_on():
+def test_fit_skips_the_first_layers_input_gradient():
     layers = mlp(np.float64)
     first = layers[0]
     returned = []
     plain_backward = first.backward
-    first.backward = lambda grad: returned.append(plain_backward(grad)) or returned[-1]
-    model = nn.Model([*layers, nn.Softmax()], loss=nn.CategoricalCrossentropy(), optimizer=nn.Adam(0.01))
+
+    def spy(grad, **kwargs):
+        returned.append((kwargs, plain_backward(grad, **kwargs)))
+        return returned[-1][1]
+
+    first.backward = spy
+    model = nn.Model([*layers, nn.Softmax()], loss=nn.CategoricalCrossentropy(),
+                     optimizer=nn.Adam(0.01))
     X, y = batch(np.float64, n=32)
     model.fit(X, y, epochs=2, batch_size=8, seed=0, progress=False)
-    assert len(returned) == 8 and all(r is None for r in returned), "fit never computes dL/dX of the data"
-    assert first.input_grad is True, "after fit the layer is as the user built it"
+    assert len(returned) == 8, "one backward per batch"
+    assert all(kw == {"input_grad": False} and r is None for kw, r in returned), (
+        "fit never computes dL/dX of the data")
 
 
-def test_fit_switches_the_input_gradient_back_on_when_training_fails():
-    layers = mlp(np.float64)
-    model = nn.Model([*layers, nn.Softmax()], loss=nn.CategoricalCrossentropy(), optimizer=nn.Adam(0.01))
+def test_fit_and_train_step_take_the_same_steps():
+    """Model.fit on one full batch per epoch is train_step in a loop, to the last bit."""
     X, y = batch(np.float64, n=32)
-    X[20, 3] = np.nan  # the third batch's loss raises, inside the training loop
-    with pytest.raises(ValueError, match="NaN"):
-        model.fit(X, y, epochs=1, batch_size=8, shuffle=False, progress=False)
-    assert layers[0].input_grad is True
+    by_hand, loss, opt = mlp(np.float64), nn.SoftmaxCrossentropy(), nn.fast.Adam(0.01)
+    totals = [nn.train_step(by_hand, loss, opt, X, y)[0] for _ in range(5)]
+    model = nn.Model(mlp(np.float64), loss=nn.SoftmaxCrossentropy(), optimizer=nn.fast.Adam(0.01))
+    history = model.fit(X, y, epochs=5, progress=False)
+    assert history["loss"] == totals
+    for a, b in zip(by_hand, model.layers):
+        for key in a.params:
+            np.testing.assert_array_equal(a.params[key], b.params[key])
