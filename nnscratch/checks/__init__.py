@@ -14,9 +14,10 @@ prints one line per property, for example::
 and returns a :class:`CheckResult`, true when every property holds, with ``.passed`` and ``.lines``;
 its ``repr`` is a one-line summary, so a notebook cell that ends with the call shows it. A check
 never raises because of the code it checks: an exception in your code (also the
-``NotImplementedError`` of an unfinished exercise) is reported as ✗ with its message and a hint.
-The expected answers come from the package's own tested pieces (``nnscratch.Softmax`` and so on),
-compared with a tolerance.
+``NotImplementedError`` of an unfinished exercise, and ``sys.exit()``) is reported as ✗ with its
+message and a hint; only interrupting the kernel stops a check. There is no time limit: a function
+that never returns keeps the check waiting. The expected answers come from the package's own tested
+pieces (``nnscratch.Softmax`` and so on), compared with a tolerance.
 
 Where a check takes "a function or a class", you may pass a function, a class with a ``forward``
 method (instantiated without arguments), or an object with a ``forward`` method. What each check

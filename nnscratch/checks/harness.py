@@ -5,7 +5,9 @@ A check is a function ``body(c, subject, ...)`` made into a check by :func:`chec
 properties with ``c.prop(description, test, hint)``, where ``test()`` returns when the property
 holds and raises :class:`Failure` (what was found, and how to fix it) when not. The learner's code
 is run only through :func:`call`, which hides its prints, collects NumPy's warnings, and turns
-any exception it raises into a :class:`LearnerError`, which ``c.prop`` reports as ✗ with a hint.
+anything it raises (an exception, ``sys.exit()``; never ``KeyboardInterrupt``) into a
+:class:`LearnerError`, which ``c.prop`` reports as ✗ with a hint. There is no time limit: code that
+never returns keeps the check waiting until the kernel is interrupted.
 """
 
 from __future__ import annotations
@@ -104,7 +106,9 @@ def record_warnings() -> Iterator[list[str]]:
 
 def call(fn: Callable, *args: Any, where: str = "", **kwargs: Any) -> Any:
     """Run the learner's ``fn``: its prints are hidden, NumPy's warnings are collected (see
-    ``record_warnings``), and any exception it raises becomes a ``LearnerError``."""
+    ``record_warnings``), and whatever it raises, ``SystemExit`` included, becomes a
+    ``LearnerError``; only ``KeyboardInterrupt`` passes, so that interrupting the kernel still stops
+    the check."""
     with (warnings.catch_warnings(record=True) as caught,
           np.errstate(over="warn", invalid="warn", divide="warn", under="ignore")):
         warnings.simplefilter("always")
@@ -112,9 +116,9 @@ def call(fn: Callable, *args: Any, where: str = "", **kwargs: Any) -> Any:
         try:
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
                 out = fn(*args, **kwargs)
-        except (Failure, LearnerError):
+        except (Failure, LearnerError, KeyboardInterrupt):
             raise
-        except Exception as error:  # the learner's code: report it, never crash
+        except BaseException as error:  # the learner's code: report it, never crash
             raise LearnerError(error, where or name_of(fn)) from error
     for messages in _recording:
         messages.extend(str(w.message) for w in caught)
@@ -189,6 +193,10 @@ class Checker:
             self._fail(f"{description}: {e.where} is not written yet ({describe_error(e.error)})",
                        "write its body in place of the `raise NotImplementedError`, "
                        "then run this check again")
+        elif isinstance(e.error, SystemExit):
+            self._fail(f"{description}: {e.where} called sys.exit() ({describe_error(e.error)})",
+                       "return the result instead: sys.exit() and exit() stop the program, "
+                       "and in a notebook they stop the cell")
         else:
             self._fail(f"{description}: {e.where} raised {describe_error(e.error)}", hint)
 
