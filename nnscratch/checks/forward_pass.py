@@ -15,6 +15,9 @@ from .harness import (Checker, Failure, as_array, as_number, build, call, check,
                       expect_number, expect_shape, fmt, forward_fn, leaves_unchanged, name_of,
                       record_warnings, set_weights, weights_of)
 
+# ================================================================================================
+# Chapters 1-3: a neuron, a layer, the Dense class
+# ================================================================================================
 
 
 @check()

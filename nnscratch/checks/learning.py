@@ -17,6 +17,9 @@ from .harness import (Checker, Failure, LearnerError, as_array, as_number, build
                       expect_close, expect_shape, fmt, leaves_unchanged, name_of, returned_grad,
                       set_weights)
 
+# ================================================================================================
+# Chapter 8: numerical derivatives and gradients
+# ================================================================================================
 
 
 @check()
