@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -757,6 +758,39 @@ def test_broken_code_is_reported_not_raised(name, capsys):
     result, out = run(getattr(checks, name), *args, capsys=capsys)
     assert not result
     assert "raised ZeroDivisionError: division by zero" in out
+
+
+@pytest.mark.parametrize("name", sorted(STUBS))
+def test_sys_exit_is_reported_not_raised(name, capsys):
+    """SystemExit is no Exception: a check that caught only Exception let sys.exit() end it."""
+    def exits(*args, **kwargs):
+        sys.exit(1)
+
+    class Exits:
+        def __init__(self, *args, **kwargs):
+            sys.exit("stop")
+
+    args = tuple(Exits if isinstance(a, type) else exits for a in STUBS[name])
+    result, out = run(getattr(checks, name), *args, capsys=capsys)
+    assert not result
+    assert "called sys.exit() (SystemExit: " in out and "return the result instead" in out
+
+
+def test_other_base_exceptions_are_reported_but_keyboard_interrupt_stops_the_check(capsys):
+    class Stop(BaseException):
+        pass
+
+    def stops(z):
+        raise Stop("here")
+
+    result, out = run(checks.check_softmax, stops, capsys=capsys)
+    assert not result and "stops raised Stop: here" in out
+
+    def interrupted(z):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        checks.check_softmax(interrupted)
 
 
 @pytest.mark.parametrize("name", sorted(STUBS))

@@ -1,0 +1,98 @@
+r"""Self-checks for the exercises: run *your* function or class on prepared cases and read, in
+plain words, which of its properties hold.
+
+    from nnscratch import checks
+    checks.check_softmax(my_softmax)
+
+prints one line per property, for example::
+
+    check_softmax(my_softmax):
+      rows sum to 1 ✓
+      stable for large logits (±1000): got [nan nan nan] for logits (1000, 999, 998) ✗ — subtract
+      the row maximum first: e^1000 overflows to inf and inf / inf is nan
+
+and returns a :class:`CheckResult`, true when every property holds, with ``.passed`` and ``.lines``;
+its ``repr`` is a one-line summary, so a notebook cell that ends with the call shows it. A check
+never raises because of the code it checks: an exception in your code (also the
+``NotImplementedError`` of an unfinished exercise, and ``sys.exit()``) is reported as ✗ with its
+message and a hint; only interrupting the kernel stops a check. There is no time limit: a function
+that never returns keeps the check waiting. The expected answers come from the package's own tested
+pieces (``nnscratch.Softmax`` and so on), compared with a tolerance.
+
+Where a check takes "a function or a class", you may pass a function, a class with a ``forward``
+method (instantiated without arguments), or an object with a ``forward`` method. What each check
+expects (chapter in brackets):
+
+* ``check_neuron(neuron)``: ``neuron(inputs, weights, bias) -> float`` (1).
+* ``check_layer(layer_output)``: ``layer_output(inputs, weights, biases) -> (batch, n_neurons)``
+  with ``weights`` of shape ``(n_inputs, n_neurons)`` (2).
+* ``check_dense(Dense)``: a class ``Dense(n_inputs, n_neurons)`` (``rng=`` passed when accepted)
+  with ``forward(x)``, weights in ``params["W"]``/``params["b"]`` or ``weights``/``biases`` (3).
+* ``check_relu(relu)``, ``check_sigmoid(sigmoid)``: a function or class,
+  ``(batch, n) -> (batch, n)`` (4).
+* ``check_softmax(softmax)``: a function or class, logits ``(N, K)`` -> probabilities (5).
+* ``check_categorical_crossentropy(loss)``: ``loss(y_pred, y_true) -> float``, integer or one-hot
+  labels (6).
+* ``check_accuracy(accuracy)``: ``accuracy(y_pred, y_true) -> float`` (6).
+* ``check_numerical_derivative(derivative)``: ``derivative(f, x, h) -> float`` (8).
+* ``check_numerical_gradient(gradient)``: ``gradient(f, x, h) -> array``, where ``f()`` reads ``x``
+  (8).
+* ``check_dense_backward(Dense)``: a class with ``forward(x)``, ``backward(grad) -> dX`` and
+  ``grads["W"]``/``grads["b"]`` (9).
+* ``check_relu_backward(ReLU)``, ``check_softmax_backward(Softmax)``: a class with ``forward`` and
+  ``backward`` (9).
+* ``check_softmax_crossentropy_backward(grad)``: ``grad(probs, labels) -> dL/dz`` (9).
+* ``check_sgd(SGD)``: ``SGD(learning_rate=, momentum=)`` with ``step(layers)`` (10).
+* ``check_adam(Adam)``: ``Adam(learning_rate=, beta_1=, beta_2=, epsilon=)`` with ``step(layers)``
+  (11).
+* ``check_train_val_split(split)``:
+  ``split(X, y, val_fraction, rng) -> (X_fit, y_fit, X_val, y_val)``, a shuffled split drawn from
+  ``rng`` (12).
+* ``check_l2_penalty(penalty, gradient=None)``: ``penalty(weights, lam) -> float`` and
+  ``gradient(weights, lam) -> array`` (13).
+* ``check_dropout(Dropout)``: ``Dropout(rate)`` (``rng=`` passed when accepted) with ``forward``,
+  ``backward`` and ``train()``/``eval()`` or a ``training`` attribute (13).
+* ``check_mse(mse)``: ``mse(y_pred, y_true) -> float`` (14).
+* ``check_binary_crossentropy(loss)``: ``loss(y_pred, y_true) -> float`` for sigmoid outputs (14).
+* ``check_minibatches(minibatches)``: ``minibatches(n, batch_size, rng)`` -> the index arrays of one
+  epoch's shuffled mini-batches (15).
+* ``check_parse_idx(parse_idx)``: ``parse_idx(data) -> array`` from the bytes of an IDX file of any
+  type and number of dimensions, ``ValueError`` for a damaged or foreign file (16).
+* ``check_precision_recall(precision_recall)``: ``precision_recall(cm) -> (precision, recall)`` per
+  class from a confusion matrix, 0 where nothing was predicted or present (17).
+* ``check_save_load(save, load)``: ``save(path, model)`` and ``load(path, model)`` for a model's
+  parameters in an ``.npz`` file, loaded safely (18).
+* ``check_flush_subnormals(flush)``: ``flush(a)`` sets the subnormal values of a float array to 0
+  in place (19).
+
+The checks live in one module per Part of the book: ``forward_pass`` (chapters 1-6), ``learning``
+(7-11), ``generalisation`` (12-15) and ``real_data`` (16-19); ``harness`` is what they share
+(calling your code safely, one ✓ or ✗ line per property).
+"""
+
+from .forward_pass import (check_accuracy, check_categorical_crossentropy, check_dense, check_layer,
+                           check_neuron, check_relu, check_sigmoid, check_softmax)
+from .generalisation import (check_binary_crossentropy, check_dropout, check_l2_penalty,
+                             check_minibatches, check_mse, check_train_val_split)
+from .harness import CheckResult
+from .learning import (check_adam, check_dense_backward, check_numerical_derivative,
+                       check_numerical_gradient, check_relu_backward, check_sgd,
+                       check_softmax_backward, check_softmax_crossentropy_backward)
+from .real_data import (check_flush_subnormals, check_parse_idx, check_precision_recall,
+                        check_save_load)
+
+__all__ = [
+    "CheckResult",
+    # Part I (chapters 1-6)
+    "check_accuracy", "check_categorical_crossentropy", "check_dense", "check_layer",
+    "check_neuron", "check_relu", "check_sigmoid", "check_softmax",
+    # Part II (chapters 7-11)
+    "check_adam", "check_dense_backward", "check_numerical_derivative",
+    "check_numerical_gradient", "check_relu_backward", "check_sgd", "check_softmax_backward",
+    "check_softmax_crossentropy_backward",
+    # Part III (chapters 12-15)
+    "check_binary_crossentropy", "check_dropout", "check_l2_penalty", "check_minibatches",
+    "check_mse", "check_train_val_split",
+    # Part IV (chapters 16-19)
+    "check_flush_subnormals", "check_parse_idx", "check_precision_recall", "check_save_load",
+]
