@@ -10,9 +10,12 @@ The real datasets, MNIST (handwritten digits) and Fashion-MNIST (clothing), are 
 original IDX files (see :mod:`nnscratch.idx`) with :func:`load_mnist`, :func:`load_fashion_mnist`
 or :func:`load_dataset`. The four files of a dataset are looked for, in this order, in
 ``$NNSCRATCH_DATA/<name>/``, in the per-user cache ``$XDG_CACHE_HOME/nnscratch/<name>/`` (default
-``~/.cache/nnscratch/<name>/``) and, for Fashion-MNIST, in ``/usr/share/datasets/fashion-mnist/``
-(Debian package ``dataset-fashion-mnist``); when they are nowhere, they are downloaded into the
-cache. Every file is checked: its IDX header, its length, and the SHA-256 of its contents.
+``~/.cache/nnscratch/<name>/``; skipped when no home folder can be found) and, for Fashion-MNIST, in
+``/usr/share/datasets/fashion-mnist/`` (Debian package ``dataset-fashion-mnist``); when they are
+nowhere, they are downloaded into the cache (from an https mirror first), a download stopping as
+soon as more bytes arrive than the official file has. Every file is checked: its IDX header, its
+length, and the SHA-256 of its contents; it is decompressed in chunks and never beyond the known
+size of the official file, so a damaged or hostile file cannot fill the memory.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from nnfs.datasets import sine_data as _nnfs_sine
 from nnfs.datasets import spiral_data as _nnfs_spiral
 from nnfs.datasets import vertical_data as _nnfs_vertical
 
-from .idx import maybe_gunzip, parse_idx_images, parse_idx_labels
+from .idx import parse_idx_images, parse_idx_labels, read_idx_bytes
 
 
 def _seeded(make: Callable[..., tuple[np.ndarray, np.ndarray]], seed: int, *args: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,20 +94,23 @@ FASHION_MNIST_CLASSES: tuple[str, ...] = (
 @dataclass(frozen=True)
 class IDXFile:
     """One file of a dataset: its name, and the size and SHA-256 of the official ``.gz`` file
-    (``gz_sha256``, checked after a download) and the SHA-256 of its decompressed contents
-    (``idx_sha256``, checked on every load, so a copy compressed again elsewhere is accepted)."""
+    (``gz_sha256``, checked after a download, which stops beyond ``size`` bytes) and the SHA-256
+    of its decompressed contents (``idx_sha256``, checked on every load, so a copy compressed
+    again elsewhere is accepted). ``idx_size`` is the length of the decompressed contents:
+    decompression stops with an error beyond it (``None``: bounded by the IDX header only)."""
 
     name: str
     size: int
     gz_sha256: str
     idx_sha256: str
+    idx_size: int | None = None
 
 
 @dataclass(frozen=True)
 class DatasetSpec:
     """Where a dataset comes from: its four files (train images, train labels, test images, test
-    labels), the base URLs to download them from (tried in order), its class names, and folders
-    where an operating-system package installs it."""
+    labels), the base URLs to download them from (tried in order, https ones first), its class
+    names, and folders where an operating-system package installs it."""
 
     name: str
     title: str
@@ -123,16 +129,16 @@ DATASETS: dict[str, DatasetSpec] = {
         files=(
             IDXFile("train-images-idx3-ubyte.gz", 9912422,
                     "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-                    "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+                    "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", 47040016),
             IDXFile("train-labels-idx1-ubyte.gz", 28881,
                     "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-                    "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
+                    "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", 60008),
             IDXFile("t10k-images-idx3-ubyte.gz", 1648877,
                     "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-                    "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
+                    "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 7840016),
             IDXFile("t10k-labels-idx1-ubyte.gz", 4542,
                     "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-                    "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+                    "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 10008),
         ),
         urls=("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://yann.lecun.com/exdb/mnist/"),
         classes=MNIST_CLASSES,
@@ -145,20 +151,20 @@ DATASETS: dict[str, DatasetSpec] = {
         files=(
             IDXFile("train-images-idx3-ubyte.gz", 26421880,
                     "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-                    "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+                    "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", 47040016),
             IDXFile("train-labels-idx1-ubyte.gz", 29515,
                     "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-                    "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+                    "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", 60008),
             IDXFile("t10k-images-idx3-ubyte.gz", 4422102,
                     "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-                    "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+                    "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", 7840016),
             IDXFile("t10k-labels-idx1-ubyte.gz", 5148,
                     "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
-                    "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+                    "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", 10008),
         ),
-        urls=(
-            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        urls=(  # https first: the S3 website endpoint serves only plain http
             "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
         ),
         classes=FASHION_MNIST_CLASSES,
         system_dirs=(Path("/usr/share/datasets/fashion-mnist"),),
@@ -172,31 +178,88 @@ _CHUNK = 1 << 20
 
 
 def _spec(name: str) -> DatasetSpec:
-    key = str(name).strip().lower().replace("_", "-")
+    if not isinstance(name, str):
+        raise TypeError(f"The dataset name must be a string such as 'mnist' or 'fashion-mnist', "
+                        f"got {name!r} ({type(name).__name__}).")
+    key = name.strip().lower().replace("_", "-")
     if key not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}: choose one of {', '.join(map(repr, DATASETS))}.")
     return DATASETS[key]
 
 
+_NO_HOME = ("no home folder could be found (HOME is not set or empty, and the password database "
+            "has no entry for this user)")
+
+
+def _home_dir() -> Path | None:
+    """The user's home folder: ``$HOME`` when it is an absolute path (an empty or relative
+    ``HOME`` counts as unset), else the password database's entry; ``None`` when there is none."""
+    home = os.environ.get("HOME", "")
+    if os.path.isabs(home):
+        return Path(home)
+    if os.name == "posix":
+        try:
+            import pwd
+            home = pwd.getpwuid(os.getuid()).pw_dir
+        except (ImportError, KeyError, OSError):
+            home = ""
+        return Path(home) if os.path.isabs(home) else None
+    try:  # Windows: USERPROFILE, or HOMEDRIVE and HOMEPATH
+        return Path.home()
+    except (RuntimeError, KeyError, OSError):
+        return None
+
+
+def _expand(path: str | os.PathLike) -> Path:
+    """``path`` with a leading ``~`` replaced by the home folder of :func:`_home_dir` (``~user``
+    by that user's); left as it is when there is none."""
+    path = Path(path)
+    if path.parts and path.parts[0] == "~":
+        home = _home_dir()
+        return path if home is None else home.joinpath(*path.parts[1:])
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        return path
+
+
+def _cache_dir(spec: DatasetSpec) -> Path | None:
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(base):
+        root = Path(base)
+    elif (home := _home_dir()) is not None:
+        root = home / ".cache"
+    else:
+        return None
+    return root / "nnscratch" / spec.name
+
+
 def dataset_cache_dir(name: str) -> Path:
     """The per-user cache folder of a dataset: ``$XDG_CACHE_HOME/nnscratch/<name>`` or, when
-    ``XDG_CACHE_HOME`` is not set (or not an absolute path), ``~/.cache/nnscratch/<name>``."""
+    ``XDG_CACHE_HOME`` is not set (or not an absolute path), ``~/.cache/nnscratch/<name>``. An
+    empty ``HOME`` counts as unset; when no home folder can be found, ``RuntimeError``."""
     spec = _spec(name)
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    return root / "nnscratch" / spec.name
+    folder = _cache_dir(spec)
+    if folder is None:
+        raise RuntimeError(f"{spec.title} has no cache folder: {_NO_HOME}. Set XDG_CACHE_HOME or "
+                           "HOME to an absolute path, or NNSCRATCH_DATA to a folder holding the "
+                           "data.")
+    return folder
 
 
 def dataset_search_path(name: str) -> list[Path]:
     """The folders searched for a dataset's four files, in order: ``$NNSCRATCH_DATA/<name>`` (when
-    the variable is set), the per-user cache (:func:`dataset_cache_dir`), then the folders where an
-    operating-system package installs it (for Fashion-MNIST, Debian's ``/usr/share/datasets/fashion-mnist``)."""
+    the variable is set), the per-user cache (:func:`dataset_cache_dir`; left out when no home
+    folder can be found), then the folders where an operating-system package installs it (for
+    Fashion-MNIST, Debian's ``/usr/share/datasets/fashion-mnist``)."""
     spec = _spec(name)
     folders = []
     root = os.environ.get("NNSCRATCH_DATA", "")
     if root:
-        folders.append(Path(root).expanduser() / spec.name)
-    folders.append(dataset_cache_dir(spec.name))
+        folders.append(_expand(root) / spec.name)
+    cache = _cache_dir(spec)
+    if cache is not None:
+        folders.append(cache)
     folders.extend(spec.system_dirs)
     return folders
 
@@ -228,42 +291,62 @@ def find_dataset_dir(name: str, data_dir: str | os.PathLike | None = None) -> Pa
     return None
 
 
-def _how_to_fix(spec: DatasetSpec, target: Path, data_dir_given: bool) -> str:
+def _how_to_fix(spec: DatasetSpec, target: Path | None, data_dir_given: bool) -> str:
     names = ", ".join(f.name for f in spec.files)
     lines = ["To fix it, do one of these:"]
     if not data_dir_given:
         lines.append(f"  * set the environment variable NNSCRATCH_DATA to a folder whose sub-folder "
                      f"'{spec.name}/' holds the four files;")
+    where = f"put them in {target if target is not None else f'$NNSCRATCH_DATA/{spec.name}/'}"
     lines.append(f"  * download the four files ({names}) by hand from {spec.urls[0]} "
-                 f"and put them in {target}" + (";" if spec.apt_package else "."))
+                 f"and {where}" + (";" if spec.apt_package or target is None else "."))
+    if target is None:
+        lines.append("  * set HOME (or XDG_CACHE_HOME) to an absolute path, so that the loader can "
+                     "download them into the cache" + (";" if spec.apt_package else "."))
     if spec.apt_package:
         where = f" (it puts them in {spec.system_dirs[0]})" if spec.system_dirs else ""
         lines.append(f"  * on Debian or Ubuntu: sudo apt-get install {spec.apt_package}{where}.")
     return "\n".join(lines)
 
 
-class _ChecksumMismatch(Exception):
-    def __init__(self, actual: str, n_bytes: int) -> None:
-        super().__init__(actual, n_bytes)
-        self.actual, self.n_bytes = actual, n_bytes
+class _NotOfficial(Exception):
+    """The server sent something other than the official file; ``reason`` says how we know."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(reason, detail)
+        self.reason, self.detail = reason, detail
 
 
-def _fetch(url: str, dest: Path, expected_sha256: str) -> None:
+def _fetch(url: str, dest: Path, expected_size: int, expected_sha256: str) -> None:
     """Download ``url`` into a temporary file beside ``dest``; rename it to ``dest`` only when its
-    SHA-256 is ``expected_sha256``. The temporary file never survives a failure."""
+    SHA-256 is ``expected_sha256``. The download stops as soon as the server announces or sends
+    more than ``expected_size`` bytes. The temporary file never survives a failure."""
     request = urllib.request.Request(url, headers={"User-Agent": "nnscratch (Neural Networks from Scratch)"})
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     tmp = Path(tmp_name)
+    too_large = "larger than the official file"
     try:
         digest = hashlib.sha256()
         n_bytes = 0
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=_DOWNLOAD_TIMEOUT) as response:
-            while chunk := response.read(_CHUNK):
+        with os.fdopen(fd, "wb") as out, \
+                urllib.request.urlopen(request, timeout=_DOWNLOAD_TIMEOUT) as response:
+            announced = (getattr(response, "headers", None) or {}).get("Content-Length", "")
+            if announced.strip().isdigit() and int(announced) > expected_size:
+                raise _NotOfficial(too_large, f"the server announced {int(announced)} bytes "
+                                   f"(Content-Length), the official file has {expected_size}; "
+                                   "nothing was downloaded")
+            while chunk := response.read(min(_CHUNK, expected_size - n_bytes + 1)):
+                n_bytes += len(chunk)
+                if n_bytes > expected_size:
+                    raise _NotOfficial(too_large, f"the server sent more than the {expected_size} "
+                                       "bytes of the official file; the download was stopped there "
+                                       "and deleted")
                 digest.update(chunk)
                 out.write(chunk)
-                n_bytes += len(chunk)
         if digest.hexdigest() != expected_sha256:
-            raise _ChecksumMismatch(digest.hexdigest(), n_bytes)
+            raise _NotOfficial("wrong SHA-256", f"got {n_bytes} bytes with SHA-256 "
+                               f"{digest.hexdigest()}, expected {expected_size} bytes with SHA-256 "
+                               f"{expected_sha256}; the download was deleted")
         tmp.chmod(0o644)
         os.replace(tmp, dest)
     finally:
@@ -271,7 +354,7 @@ def _fetch(url: str, dest: Path, expected_sha256: str) -> None:
 
 
 class _DownloadFailed(Exception):
-    def __init__(self, attempts: list[str], mismatch: bool) -> None:
+    def __init__(self, attempts: list[str], mismatch: list[str]) -> None:
         super().__init__(attempts, mismatch)
         self.attempts, self.mismatch = attempts, mismatch
 
@@ -281,29 +364,42 @@ def _download(spec: DatasetSpec, file: IDXFile, folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise _DownloadFailed([f"  cannot create the folder {folder}: {e}"], False) from None
+        raise _DownloadFailed([f"  cannot create the folder {folder}: {e}"], []) from None
     if not os.access(folder, os.W_OK):
-        raise _DownloadFailed([f"  cannot write to the folder {folder} (no permission)"], False)
-    attempts, mismatch = [], False
+        raise _DownloadFailed([f"  cannot write to the folder {folder} (no permission)"], [])
+    attempts, mismatch = [], []
     for base in spec.urls:
         url = base + file.name
         print(f"nnscratch: downloading {spec.title} {file.name} ({file.size / 1e6:.1f} MB) from {url}",
               file=sys.stderr, flush=True)
         try:
-            _fetch(url, folder / file.name, file.gz_sha256)
+            _fetch(url, folder / file.name, file.size, file.gz_sha256)
             return
-        except _ChecksumMismatch as e:
-            mismatch = True
-            attempts.append(f"  {url}: got {e.n_bytes} bytes with SHA-256 {e.actual}, "
-                            f"expected {file.size} bytes with SHA-256 {file.gz_sha256}; the download was deleted")
+        except _NotOfficial as e:
+            if e.reason not in mismatch:
+                mismatch.append(e.reason)
+            attempts.append(f"  {url}: {e.detail}")
         except (OSError, http.client.HTTPException, ValueError) as e:  # URLError and timeouts are OSErrors
             attempts.append(f"  {url}: {type(e).__name__}: {e}")
     raise _DownloadFailed(attempts, mismatch)
 
 
 def _read_checked(spec: DatasetSpec, file: IDXFile, path: Path) -> np.ndarray:
-    """Read one file and check its IDX format, then that its contents are the official ones."""
-    data = maybe_gunzip(path.read_bytes(), str(path))
+    """Read one file and check its IDX format, then that its contents are the official ones.
+
+    Reading and decompressing stop with an error beyond the known size of the official file."""
+    if file.idx_size is not None:
+        # deflate never grows data by more than a few bytes per 16 kB block, plus the gzip header
+        most = file.idx_size + file.idx_size // 1000 + 4096
+        size = path.stat().st_size
+        if size > most:
+            raise ValueError(
+                f"{path}: {size} bytes, more than any copy of the official {spec.title} "
+                f"{file.name} can have (at most {most} bytes, compressed or not); it was not read. "
+                "It is another file: delete it (the loader then downloads it again) or replace it "
+                "with an original copy."
+            )
+    data = read_idx_bytes(path, max_size=file.idx_size)
     if "images" in file.name:
         array = parse_idx_images(data, str(path))
         if array.shape[1:] != spec.image_shape:
@@ -351,15 +447,28 @@ def _load(spec: DatasetSpec, who: str, dtype: type, normalize: bool, flatten: bo
           data_dir: str | os.PathLike | None, download: bool,
           ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     try:
+        if dtype is None:  # np.dtype(None) would silently mean float64
+            raise TypeError
         out_dtype = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{who}: dtype must be a NumPy floating type such as np.float32, got {dtype!r}.") from None
     if out_dtype.kind != "f":
         raise TypeError(f"{who}: dtype must be a floating type such as np.float32 or np.float64, got {out_dtype}; "
                         "for the raw uint8 pixel values pass normalize=False.")
+    for arg, value in (("normalize", normalize), ("flatten", flatten), ("download", download)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{who}: {arg} must be True or False, "
+                            f"got {value!r} ({type(value).__name__}).")
+    if data_dir is not None:
+        if not isinstance(data_dir, (str, os.PathLike)):
+            raise TypeError(f"{who}: data_dir must be a folder (a str or pathlib.Path) or None, "
+                            f"got {data_dir!r} ({type(data_dir).__name__}).")
+        if not os.fspath(data_dir):
+            raise ValueError(f"{who}: data_dir is empty; pass the folder that holds the four "
+                             "files, or None to search the usual folders.")
 
-    folders = [Path(data_dir).expanduser()] if data_dir is not None else dataset_search_path(spec.name)
-    target = folders[0] if data_dir is not None else dataset_cache_dir(spec.name)
+    folders = [_expand(data_dir)] if data_dir is not None else dataset_search_path(spec.name)
+    target = folders[0] if data_dir is not None else _cache_dir(spec)
     fix = _how_to_fix(spec, target, data_dir is not None)
     statuses = [(folder, *_folder_status(spec, folder)) for folder in folders]
     chosen = next(((folder, found) for folder, found, _ in statuses if None not in found), None)
@@ -373,9 +482,15 @@ def _load(spec: DatasetSpec, who: str, dtype: type, normalize: bool, flatten: bo
         paths = chosen[1]
     else:
         report = "\n".join(f"  {folder}: {status}" for folder, _, status in statuses)
+        if target is None:
+            report += f"\n  (the per-user cache was skipped: {_NO_HOME})"
         if not download:
             raise FileNotFoundError(f"{spec.title}: the four files are not in any of these folders:\n{report}\n"
                                     f"and download=False.\n{fix}")
+        if target is None:
+            raise RuntimeError(f"{spec.title}: the four files are not in any of these folders:\n"
+                               f"{report}\nand there is no cache folder to download them "
+                               f"into.\n{fix}")
         found = _folder_status(spec, target)[0]
         target_existed = target.is_dir()
         for file, path in zip(spec.files, found):
@@ -391,7 +506,8 @@ def _load(spec: DatasetSpec, who: str, dtype: type, normalize: bool, flatten: bo
                     tried = "\n".join(e.attempts)
                     if e.mismatch:
                         raise ValueError(
-                            f"{spec.title}: the downloaded {file.name} is not the official file (wrong SHA-256):\n"
+                            f"{spec.title}: the downloaded {file.name} is not the official file "
+                            f"({', '.join(e.mismatch)}):\n"
                             f"{tried}\nThe server sent something else (an error page, or a changed file).\n{fix}"
                         ) from None
                     raise RuntimeError(

@@ -78,12 +78,13 @@ def write_fake_dataset(folder: Path, arrays: dict[str, np.ndarray] | None = None
 
 
 def spec_files_for(folder: Path) -> tuple[data.IDXFile, ...]:
-    """IDXFile records (sizes and SHA-256s) that describe the files now in ``folder``."""
+    """IDXFile records (sizes and SHA-256s, packed and unpacked) of the files now in ``folder``."""
     files = []
     for name in NAMES:
         raw = (folder / name).read_bytes()
+        content = gzip.decompress(raw)
         files.append(data.IDXFile(name, len(raw), hashlib.sha256(raw).hexdigest(),
-                                  hashlib.sha256(gzip.decompress(raw)).hexdigest()))
+                                  hashlib.sha256(content).hexdigest(), len(content)))
     return tuple(files)
 
 
