@@ -11,8 +11,6 @@ import pytest
 
 import nnscratch
 
-tomllib = pytest.importorskip("tomllib")  # Python 3.11+
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -21,6 +19,7 @@ def test_version_is_a_release_number():
 
 
 def test_pyproject_takes_the_version_from_the_package():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "version" not in pyproject["project"], "the version is written only in nnscratch/__init__.py"
     assert "version" in pyproject["project"]["dynamic"]
