@@ -31,7 +31,7 @@ def test_pyproject_takes_the_version_from_the_package():
 def test_book_introduction_shows_the_version():
     intro = (ROOT / "book" / "intro.md").read_text()
     shown = re.findall(r"version (\S+) of `nnscratch`", intro)
-    assert shown == [nnscratch.__version__], f"book/intro.md names version {shown}, the package is {nnscratch.__version__}"
+    assert shown == [nnscratch.__version__], f"book/intro.md names {shown}, the package is {nnscratch.__version__}"
 
 
 def test_changelog_starts_with_the_version():

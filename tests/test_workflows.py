@@ -51,7 +51,7 @@ def test_workflows_pass_the_github_workflow_schema():
     assert BOOK in files
     exe = Path(sys.executable).with_name("check-jsonschema")
     if not exe.exists():
-        pytest.fail(f"check-jsonschema is not installed beside {sys.executable}: pip install -r requirements-test.txt")
+        pytest.fail(f"check-jsonschema is not beside {sys.executable}: pip install -r requirements-test.txt")
     proc = subprocess.run([str(exe), "--builtin-schema", "vendor.github-workflows", *map(str, files)],
                           capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -92,7 +92,7 @@ def test_only_github_actions_and_no_secret():
         text = path.read_text()
         assert "secrets." not in text, f"{path.name} names a secret"
         for action in re.findall(r"uses:\s*(\S+)", text):
-            assert re.fullmatch(r"actions/[\w-]+@v\d+", action), f"{path.name}: {action} is not GitHub's own, by major version"
+            assert re.fullmatch(r"actions/[\w-]+@v\d+", action), f"{path.name}: {action}: not GitHub's own @vN"
 
 
 def test_the_button_step_finds_the_repository_url_in_the_config():
