@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = ROOT / "notebooks" / "05_softmax.ipynb"
 TOOLS = ["ipykernel", "numpy", "matplotlib", "nnfs", "tqdm", "nbclient", "nbformat"]
 KERNEL = "nnscratch-colab-test"
