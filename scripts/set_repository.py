@@ -2,7 +2,8 @@
 
 The address appears in the book's launch buttons (Binder, Colab), its repository and issues buttons (all
 made from `_config.yml`), in the hidden first cell of every chapter (`pip install git+<address>`), in
-CONTRIBUTING.md's copy of that cell, and in the pages that say how to clone, install or launch the book.
+CONTRIBUTING.md's copy of that cell, in the pages that say how to clone, install or launch the book (also as
+Binder, Colab and GitHub Pages addresses made from it), and in pyproject.toml's project links.
 A teacher who publishes a fork changes it with one command:
 
     python scripts/set_repository.py https://github.com/<owner>/<name>   # set a new address everywhere
@@ -23,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = "_config.yml"
 # Text files that mention the address; every chapter notebook's first cell is handled on its own.
-TEXT_FILES = ["README.md", "CONTRIBUTING.md", "book/*.md"]
+TEXT_FILES = ["README.md", "CONTRIBUTING.md", "book/*.md", "pyproject.toml"]
 NOTEBOOKS = "notebooks/[0-9][0-9]_*.ipynb"
 # Files that must name the address at least once (so a use cannot silently disappear).
 MUST_NAME_IT = ["README.md", "CONTRIBUTING.md", "book/how-to-use.md"]
@@ -76,12 +77,19 @@ def rewrite_text(text: str, old: str, new: str) -> str:
         text = pattern.sub(lambda m: m.group(0).replace(m.group(1), new), text)
     for pattern in SLUG_USES:
         text = pattern.sub(lambda m: m.group(0).replace(m.group(1), slug(new)), text)
+    text = text.replace(f"https://{pages(old)}/", f"https://{pages(new)}/")  # the site on GitHub Pages
     text = FOLDER_USE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + folder(new) + "\n", text)
     return literal(old).sub(new, text)
 
 
 def folder(url: str) -> str:
     return url.rsplit("/", 1)[1]
+
+
+def pages(url: str) -> str:
+    """The book's site on GitHub Pages, <owner>.github.io/<name> (the host name in lower case)."""
+    owner, name = slug(url).split("/")
+    return f"{owner.lower()}.github.io/{name}"
 
 
 def text_uses(text: str) -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ FORK = "https://github.com/a-teacher/nn-course"
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     """The files that name the address, copied into a folder of the same layout."""
-    for name in ["_config.yml", "README.md", "CONTRIBUTING.md"]:
+    for name in ["_config.yml", "README.md", "CONTRIBUTING.md", "pyproject.toml"]:
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "book", tmp_path / "book")
     (tmp_path / "notebooks").mkdir()
@@ -94,6 +94,18 @@ def test_a_drifted_copy_is_reported_and_repaired(copy, capsys):
 
     assert set_repository.main(["--root", str(copy)]) == 0  # rewrite every use to _config.yml's address
     assert set_repository.check(copy) == []
+
+
+def test_project_links_and_the_site_address_follow(copy):
+    old = set_repository.read_address(copy)
+    site = f"https://{set_repository.pages(old)}/"
+    pyproject = copy / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8")
+                         + f'\n[project.urls]\nHomepage = "{old}"\nDocumentation = "{site}"\n', encoding="utf-8")
+    set_repository.main(["--root", str(copy), "https://github.com/A-Teacher/nn-course"])
+    text = pyproject.read_text(encoding="utf-8")
+    assert 'Homepage = "https://github.com/A-Teacher/nn-course"' in text
+    assert 'Documentation = "https://a-teacher.github.io/nn-course/"' in text
 
 
 def test_only_github_addresses_are_accepted(copy):

@@ -124,7 +124,8 @@ def test_page_fits_a_phone_screen(browser, site, name):
         # Every code block or output wider than the screen scrolls inside its box, with the edge shadows.
         wide = page.eval_on_selector_all("main div.highlight > pre", """els => els
             .filter(e => e.scrollWidth > e.clientWidth + 1)
-            .map(e => [getComputedStyle(e).overflowX, getComputedStyle(e).backgroundImage, e.textContent.slice(0, 40)])""")
+            .map(e => [getComputedStyle(e).overflowX, getComputedStyle(e).backgroundImage,
+                       e.textContent.slice(0, 40)])""")
         for overflow_x, background, text in wide:
             assert overflow_x in ("auto", "scroll"), f"wide block {text!r} is clipped ({overflow_x})"
             assert background.count("linear-gradient") == 4, f"wide block {text!r} has no scroll shadows"
