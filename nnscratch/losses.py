@@ -74,8 +74,9 @@ class Loss:
 
     def forward(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred = as_2d_float(y_pred, repr(self))
-        if len(y_pred) == 0:
-            raise ValueError(f"{self!r}: the batch is empty; pass at least one sample.")
+        if y_pred.size == 0:
+            raise ValueError(f"{self!r}: the batch is empty (shape {y_pred.shape}); pass at least "
+                             "one sample with at least one output.")
         check_finite(y_pred, repr(self), "predictions")
         self.y_pred = None  # a failed call below must not leave an earlier batch for backward()
         y_true = self._prepare_targets(y_pred, y_true)
@@ -106,7 +107,7 @@ def check_probabilities(y_pred: np.ndarray, who: str, logits_loss: str) -> None:
     outside = (y_pred < 0) | (y_pred > 1)
     if outside.any():
         raise ValueError(
-            f"{who} expects probabilities in [0, 1], got {y_pred[outside][0]!r}: these look like "
+            f"{who} expects probabilities in [0, 1], got {y_pred[outside][0]}: these look like "
             f"logits (a Dense output without the activation). Use {logits_loss}, which takes the "
             "logits, or end the network with the activation."
         )
@@ -179,7 +180,7 @@ def binary_targets(y_pred: np.ndarray, y_true: object, who: str) -> np.ndarray:
     y = same_shape_targets(y_pred, y_true, who)
     if not np.isin(y, (0, 1)).all():
         bad = y[~np.isin(y, (0, 1))][0]
-        raise ValueError(f"{who}: targets must be 0 or 1, got {bad!r}.")
+        raise ValueError(f"{who}: targets must be 0 or 1, got {bad}.")
     return y
 
 

@@ -11,8 +11,9 @@ from .losses import binary_targets, class_labels, same_shape_targets
 def _predictions(y_pred: np.ndarray, who: str) -> np.ndarray:
     """Finite 2-D predictions of at least one sample."""
     y_pred = as_2d_float(y_pred, who)
-    if len(y_pred) == 0:
-        raise ValueError(f"{who}: the batch is empty; pass at least one sample.")
+    if y_pred.size == 0:
+        raise ValueError(f"{who}: the batch is empty (shape {y_pred.shape}); pass at least one "
+                         "sample with at least one output.")
     check_finite(y_pred, who, "predictions")
     return y_pred
 

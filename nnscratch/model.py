@@ -114,6 +114,8 @@ def _as_data(X: Any, y: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
                          "Reshape one feature per sample with X.reshape(-1, 1).")
     if len(X) == 0:
         raise ValueError(f"Model: {what} X has no samples.")
+    if X.dtype.kind in "fc":
+        check_finite(X, "Model", f"{what} X")
     if y.ndim == 0 or len(y) != len(X):
         raise ValueError(f"Model: {what} has {len(X)} samples in X but {y.shape[0] if y.ndim else 0} targets in y "
                          f"(shape {y.shape}); X and y must have one row per sample.")
