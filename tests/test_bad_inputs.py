@@ -416,3 +416,10 @@ def test_sigmoid_binary_crossentropy_round_trips(tmp_path):
     assert isinstance(loaded.loss, SigmoidBinaryCrossentropy)
     assert loaded.metric == "binary_accuracy"
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_sigmoid_binary_crossentropy_passes_the_gradient_check():
+    rng = np.random.default_rng(1)
+    z, y = rng.normal(scale=3, size=(5, 2)), rng.integers(0, 2, size=(5, 2))
+    assert nn.gradcheck_loss(SigmoidBinaryCrossentropy(), z, y) < 1e-6
+    assert nn.gradcheck_loss(SoftmaxCrossentropy(), rng.normal(size=(4, 3)), [0, 2, 1, 2]) < 1e-6
