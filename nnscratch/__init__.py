@@ -25,6 +25,7 @@ from .losses import (
     Loss,
     MeanAbsoluteError,
     MeanSquaredError,
+    SigmoidBinaryCrossentropy,
     SoftmaxCrossentropy,
     softmax_crossentropy_grad,
 )
@@ -41,7 +42,7 @@ __all__ = [
     "History", "Model", "fast",
     "Adagrad", "Adam", "BinaryCrossentropy", "CategoricalCrossentropy", "Dense", "Dropout", "Layer",
     "Linear", "Loss", "MeanAbsoluteError", "MeanSquaredError", "Optimizer", "RMSprop", "ReLU", "SGD",
-    "Sigmoid", "Softmax", "SoftmaxCrossentropy", "accuracy", "backward", "binary_accuracy", "forward", "gradcheck",
+    "Sigmoid", "SigmoidBinaryCrossentropy", "Softmax", "SoftmaxCrossentropy", "accuracy", "backward", "binary_accuracy", "forward", "gradcheck",
     "gradcheck_loss", "numerical_gradient", "plot_decision_boundary", "regression_accuracy",
     "regularization_loss", "sine_data", "softmax_crossentropy_grad", "spiral_data", "train_step", "vertical_data",
 ]
