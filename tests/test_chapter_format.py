@@ -177,3 +177,91 @@ def test_numbers_in_the_prose_come_from_the_outputs(stem):
             if number not in known_numbers and number not in known:
                 missing.append(f"cell {i}: {number}")
     assert not missing, "numbers in the prose that no output shows:\n" + "\n".join(missing)
+
+
+# Math that fits the column. MathJax does not wrap a formula: a display wider than the column (about 60
+# symbols of display math at 1280 px) gets a scroll bar, and a long inline formula breaks the line badly.
+# math_width estimates the rendered width in symbols (no browser needed); the limits are set so that the
+# displays that overflowed at 1280 px (chapter 8's sigmoid derivative was 55, chapter 14's sigmoid-and-
+# cross-entropy gradient 69) fail. Split a wide display into rows with \begin{aligned} … \\ …; move a long
+# inline formula to a display.
+MAX_DISPLAY_WIDTH = 54
+MAX_INLINE_WIDTH = 36
+def _group(s, i):
+    """s[i] == '{': return (content, index after the closing brace)."""
+    depth = 0
+    for j in range(i, len(s)):
+        depth += {"{": 1, "}": -1}.get(s[j], 0)
+        if depth == 0:
+            return s[i + 1:j], j + 1
+    return s[i + 1:], len(s)
+def math_width(tex):
+    """Rough rendered width of a LaTeX formula, in symbols: a command is one symbol, a fraction is as wide
+    as the wider of its two parts, sub- and superscripts count 0.6, spacing and braces nothing."""
+    total, i = 0.0, 0
+    while i < len(tex):
+        m = re.match(r"\\[dt]?frac\s*", tex[i:])
+        if m and i + m.end() < len(tex) and tex[i + m.end()] == "{":
+            num, k = _group(tex, i + m.end())
+            den, k = _group(tex, k) if k < len(tex) and tex[k] == "{" else ("", k)
+            total += max(math_width(num), math_width(den)); i = k; continue
+        m = re.match(r"[_^]\s*", tex[i:])
+        if m:
+            k = i + m.end()
+            if k < len(tex) and tex[k] == "{":
+                sub, k = _group(tex, k)
+            elif tex[k:k + 1] == "\\":
+                c = re.match(r"\\[a-zA-Z]+\s*", tex[k:])
+                k += c.end() if c else 2
+                arg, k = _group(tex, k) if k < len(tex) and tex[k] == "{" else ("", k)
+                sub = tex[k - len(arg) - 2 - (c.end() if c else 2):k] if arg else tex[k - (c.end() if c else 2):k]
+            else:
+                sub, k = tex[k:k + 1], k + 1
+            total += 0.6 * math_width(sub); i = k; continue
+        m = re.match(r"\\(text|mathrm|operatorname)\s*\{", tex[i:])
+        if m:
+            sub, k = _group(tex, i + m.end() - 1); total += 0.8 * len(sub); i = k; continue
+        m = re.match(r"\\(qquad)", tex[i:])
+        if m: total += 2; i += m.end(); continue
+        m = re.match(r"\\(quad)", tex[i:])
+        if m: total += 1; i += m.end(); continue
+        m = re.match(r"\\(left|right|[Bb]igg?[lr]?|mathbin|begin\{\w+\}|end\{\w+\}|underbrace|[,;:!])", tex[i:])
+        if m: i += m.end(); continue
+        m = re.match(r"\\(leftarrow|rightarrow|to|cdot|approx|le|ge|times|pm|mp|neq)(?![a-zA-Z])", tex[i:])
+        if m: total += 1.5; i += m.end(); continue
+        m = re.match(r"\\[a-zA-Z]+|\\.", tex[i:])
+        if m: total += 1; i += m.end(); continue
+        if tex[i] in "=+-<>": total += 1.5
+        elif tex[i] not in "{} \n\t&": total += 1
+        i += 1
+    return total
+
+
+def math_in(cell: dict) -> tuple[list[str], list[str]]:
+    """The display rows and the inline formulas of a markdown cell."""
+    text = re.sub(r"```(?!\{)[^\n]*\n.*?```", " ", source(cell), flags=re.S)  # code blocks, not directives
+    displays = re.findall(r"\$\$(.*?)\$\$", text, flags=re.S)
+    rows = [row for d in displays for row in re.split(r"\\\\", d)]
+    text = re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S)
+    text = re.sub(r"`[^`\n]*`", " ", text)
+    return rows, re.findall(r"\$([^$]+?)\$", text)
+
+
+@pytest.mark.parametrize("stem", [s for s in CONVERTED])
+def test_math_fits_the_column(stem):
+    wide = []
+    for i, c in enumerate(cells(stem)):
+        if c["cell_type"] != "markdown":
+            continue
+        rows, inline = math_in(c)
+        wide += [f"cell {i}: display row of width {math_width(r):.0f}: {' '.join(r.split())[:90]}"
+                 for r in rows if math_width(r) > MAX_DISPLAY_WIDTH]
+        wide += [f"cell {i}: inline formula of width {math_width(m):.0f}: {' '.join(m.split())[:90]}"
+                 for m in inline if math_width(m) > MAX_INLINE_WIDTH]
+    assert not wide, "formulas wider than the column:\n" + "\n".join(wide)
+
+
+def test_math_width_estimate():
+    assert math_width(r"\frac{a + b}{c}") == math_width("a + b")
+    assert math_width(r"x_{ij}^2") < math_width("xij2")
+    assert math_width(r"\begin{aligned} a &= b \end{aligned}") == math_width("a = b")
