@@ -265,3 +265,90 @@ def test_math_width_estimate():
     assert math_width(r"\frac{a + b}{c}") == math_width("a + b")
     assert math_width(r"x_{ij}^2") < math_width("xij2")
     assert math_width(r"\begin{aligned} a &= b \end{aligned}") == math_width("a = b")
+
+
+# Glossary terms. The first use of each glossary term in a chapter's prose links to its entry,
+# {term}`softmax` or {term}`weights <Weight>`; later uses stay plain. Headings, code, math, directive
+# headers, link texts and a chapter's title after its link ({doc}`chapter 3 <03_dense_layer>`, *The Dense
+# layer*) are not prose. "Bias correction" (Adam's) is not the glossary's bias.
+GLOSSARY = ROOT / "book" / "glossary.md"
+NOT_TERMS = ["bias correction", "bias-corrected", "bias corrections"]
+
+
+def glossary_terms() -> list[str]:
+    body = re.search(r"```\{glossary\}\n(.*?)\n```", GLOSSARY.read_text(encoding="utf-8"), flags=re.S).group(1)
+    return [t.strip() for t in re.findall(r"^(\S[^\n]*)\n  ", body, flags=re.M) if not t.startswith(":")]
+
+
+def term_regex(terms: list[str]) -> re.Pattern:
+    """One named group per term (t0, t1, …, the longest first, so "gradient descent" wins over "gradient")
+    matching it and its plural; NOT_TERMS match as group n (no term)."""
+    alternatives = []
+    for i, term in sorted(enumerate(terms + NOT_TERMS), key=lambda it: -len(it[1])):
+        forms = [re.escape(term).replace(r"\ ", r"\s+") + "(?:s|es)?"]
+        if term.endswith("y"):
+            forms.append(re.escape(term[:-1]).replace(r"\ ", r"\s+") + "ies")
+        alternatives.append(f"(?P<t{i}>{'|'.join(forms)})")
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])", flags=re.I)
+
+
+NOT_PROSE = [
+    re.compile(r"^(`{3,})(?!\{)[^\n]*\n.*?^\1[ \t]*$", flags=re.M | re.S),  # code blocks
+    re.compile(r"^`{3,}[^\n]*$|^:[\w-]+:[^\n]*$", flags=re.M),             # directive headers, options, fences
+    re.compile(r"^#{1,6} [^\n]*$|^\([\w-]+\)=[ \t]*$", flags=re.M),        # headings, targets
+    re.compile(r"(?<=`),?\s*\*[^*\n]+\*"),                                   # a chapter's title after its link
+]
+ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+INLINE_NOT_PROSE = [re.compile(r"`[^`\n]*`"), re.compile(r"\$\$.*?\$\$", flags=re.S),
+                    re.compile(r"\$[^$]+?\$"), re.compile(r"\[[^\]\n]*\]\([^)\n]*\)"),
+                    re.compile(r"<[^>\n]+>")]
+
+
+def term_uses(text: str, terms: list[str], pattern: re.Pattern) -> list[tuple[int, int, str, bool]]:
+    """(start, end, term, linked) for every use of a glossary term in a markdown cell, in order."""
+    def blank(s: str, spans) -> str:
+        for a, b in spans:
+            s = s[:a] + re.sub(r"[^\n]", " ", s[a:b]) + s[b:]
+        return s
+    masked = text
+    for rx in NOT_PROSE:
+        masked = blank(masked, [m.span() for m in rx.finditer(masked)])
+    lower = {t.lower(): t for t in terms}
+    uses = []
+    for m in ROLE.finditer(masked):
+        if m.group(1) == "term":
+            target = re.search(r"<([^>]+)>\s*$", m.group(2))
+            name = (target.group(1) if target else m.group(2)).strip().lower()
+            if name in lower:
+                uses.append((m.start(), m.end(), lower[name], True))
+    masked = blank(masked, [m.span() for m in ROLE.finditer(masked)])
+    for rx in INLINE_NOT_PROSE:
+        masked = blank(masked, [m.span() for m in rx.finditer(masked)])
+    for m in pattern.finditer(masked):
+        index = int(m.lastgroup[1:])
+        if index < len(terms):
+            uses.append((m.start(), m.end(), terms[index], False))
+    return sorted(uses)
+
+
+def unlinked_first_uses(stem: str) -> list[tuple[int, int, int, str]]:
+    """(cell, start, end, term) of every glossary term whose first use in the chapter is not a {term} link."""
+    terms = glossary_terms()
+    pattern = term_regex(terms)
+    seen, unlinked = set(), []
+    for i, c in enumerate(cells(stem)):
+        if c["cell_type"] != "markdown":
+            continue
+        for start, end, term, linked in term_uses(source(c), terms, pattern):
+            if term not in seen:
+                seen.add(term)
+                if not linked:
+                    unlinked.append((i, start, end, term))
+    return unlinked
+
+
+@pytest.mark.parametrize("stem", CONVERTED)
+def test_first_use_of_each_glossary_term_is_a_link(stem):
+    text = {i: source(c) for i, c in enumerate(cells(stem))}
+    bad = [f"cell {i}: {text[i][a:b]!r} -> {{term}}`{term}`" for i, a, b, term in unlinked_first_uses(stem)]
+    assert not bad, f"{len(bad)} first uses of glossary terms are not {{term}} links:\n" + "\n".join(bad)
