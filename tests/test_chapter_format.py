@@ -352,3 +352,24 @@ def test_first_use_of_each_glossary_term_is_a_link(stem):
     text = {i: source(c) for i, c in enumerate(cells(stem))}
     bad = [f"cell {i}: {text[i][a:b]!r} -> {{term}}`{term}`" for i, a, b, term in unlinked_first_uses(stem)]
     assert not bad, f"{len(bad)} first uses of glossary terms are not {{term}} links:\n" + "\n".join(bad)
+
+
+# Plotting code that is not the lesson is folded (tag ``hide-input``: the book shows the figure and a
+# "Show code" button). A figure cell longer than this is folded unless it is a solution (folded anyway) or
+# listed in KEEP_VISIBLE, (chapter, first line), because its code is what the reader should read.
+MAX_VISIBLE_FIGURE_CODE = 15
+KEEP_VISIBLE: set[tuple[str, str]] = set()
+
+
+@pytest.mark.parametrize("stem", CONVERTED)
+def test_long_plotting_code_is_folded(stem):
+    long = []
+    for i, c in enumerate(cells(stem)):
+        if c["cell_type"] != "code" or not any("image/png" in o.get("data", {}) for o in c["outputs"]):
+            continue
+        lines = source(c).splitlines()
+        tags = c["metadata"].get("tags", [])
+        if (len(lines) > MAX_VISIBLE_FIGURE_CODE and not {"hide-input", "solution"} & set(tags)
+                and (stem, lines[0]) not in KEEP_VISIBLE):
+            long.append(f"cell {i} ({len(lines)} lines): {lines[0]}")
+    assert not long, "tag these figure cells hide-input:\n" + "\n".join(long)
