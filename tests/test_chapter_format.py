@@ -373,3 +373,15 @@ def test_long_plotting_code_is_folded(stem):
                 and (stem, lines[0]) not in KEEP_VISIBLE):
             long.append(f"cell {i} ({len(lines)} lines): {lines[0]}")
     assert not long, "tag these figure cells hide-input:\n" + "\n".join(long)
+
+
+@pytest.mark.parametrize("stem", CONVERTED)
+def test_chapter_says_how_long_it_runs(stem):
+    """After the learning goals, a note "Running this chapter" gives the run time on a laptop, the data it
+    downloads (or that it downloads nothing) and the cells that take long."""
+    title = source(cells(stem)[1])
+    note = re.search(r"```\{admonition\} Running this chapter\n(.*?)```", title, flags=re.S)
+    assert note, "cell 1 needs a ```{admonition} Running this chapter note"
+    assert title.index("Learning goals") < note.start(), "the note comes after the learning goals"
+    assert re.search(r"second|minute", note.group(1)), "say how long the chapter runs"
+    assert re.search(r"download", note.group(1)), "say what the chapter downloads (or that it downloads nothing)"
