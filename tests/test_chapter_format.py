@@ -385,3 +385,34 @@ def test_chapter_says_how_long_it_runs(stem):
     assert title.index("Learning goals") < note.start(), "the note comes after the learning goals"
     assert re.search(r"second|minute", note.group(1)), "say how long the chapter runs"
     assert re.search(r"download", note.group(1)), "say what the chapter downloads (or that it downloads nothing)"
+
+
+# Figures: stored at twice their pixel size ("retina", sharp on high-resolution screens) with 12-point
+# text, at most 8.4 inches (840 px) wide. The book's column is about 700 px at a 1280-px window, so a
+# figure is shrunk at most to 700/840 and its text stays at least 10 points.
+FIGURE_SETUP = ['%config InlineBackend.figure_formats = ["retina"]', 'plt.rcParams.update({"font.size": 12})']
+MAX_FIGURE_WIDTH = 880  # px at 100 dpi; tight bounding boxes add a little
+# Chapters whose stored outputs predate the log-sum-exp SoftmaxCrossentropy: re-executing them changes
+# printed losses that the prose quotes, so they get the figure setting when they are re-executed.
+FIGURES_NOT_YET: set[str] = {"12_validation", "13_regularization"}
+
+
+@pytest.mark.parametrize("stem", [s for s in CONVERTED if s not in FIGURES_NOT_YET])
+def test_figures_are_sharp_and_readable(stem):
+    cs = cells(stem)
+    setup = next(source(c) for c in cs if c["cell_type"] == "code" and "import matplotlib.pyplot" in source(c))
+    assert all(line in setup for line in FIGURE_SETUP), "the import cell sets " + "; ".join(FIGURE_SETUP)
+    problems = []
+    for i, c in enumerate(cs):
+        for o in c.get("outputs", []):
+            if "image/png" not in o.get("data", {}):
+                continue
+            width = o.get("metadata", {}).get("image/png", {}).get("width")
+            if width is None:
+                problems.append(f"cell {i}: not a retina figure (re-run the chapter)")
+            elif width > MAX_FIGURE_WIDTH:
+                problems.append(f"cell {i}: {width} px wide; at most {MAX_FIGURE_WIDTH} (figsize width 8.4)")
+            sizes = re.findall(r"fontsize=(\d+)", source(c))
+            if any(int(s) < 10 for s in sizes):
+                problems.append(f"cell {i}: text smaller than 10 points")
+    assert not problems, "\n".join(problems)
