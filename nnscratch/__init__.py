@@ -18,7 +18,18 @@ from .data import (
     vertical_data,
 )
 from .gradcheck import gradcheck, gradcheck_loss, numerical_gradient, relative_error
-from .layers import Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax, regularization_loss
+from .layers import (
+    Dense,
+    Dropout,
+    Layer,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    init_scale,
+    regularization_loss,
+)
 from .losses import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -41,7 +52,8 @@ __all__ = [
     "History", "Model", "fast",
     "Adagrad", "Adam", "BinaryCrossentropy", "CategoricalCrossentropy", "Dense", "Dropout", "Layer",
     "Linear", "Loss", "MeanAbsoluteError", "MeanSquaredError", "Optimizer", "RMSprop", "ReLU", "SGD",
-    "Sigmoid", "Softmax", "SoftmaxCrossentropy", "accuracy", "backward", "binary_accuracy", "forward", "gradcheck",
-    "gradcheck_loss", "numerical_gradient", "plot_decision_boundary", "regression_accuracy",
-    "regularization_loss", "sine_data", "softmax_crossentropy_grad", "spiral_data", "train_step", "vertical_data",
+    "Sigmoid", "Softmax", "SoftmaxCrossentropy", "Tanh", "accuracy", "backward", "binary_accuracy",
+    "forward", "gradcheck", "gradcheck_loss", "init_scale", "numerical_gradient",
+    "plot_decision_boundary", "regression_accuracy", "regularization_loss", "sine_data",
+    "softmax_crossentropy_grad", "spiral_data", "train_step", "vertical_data",
 ]

@@ -22,6 +22,40 @@ import numpy as np
 from ._validate import as_2d_float, check_count, check_fraction, check_non_negative, make_rng
 
 
+#: The initialisation schemes ``Dense(..., weight_scale=...)`` knows by name (chapter 20).
+INIT_SCHEMES = ("glorot", "he", "lecun")
+
+
+def init_scale(weight_scale: float | str, n_inputs: int, n_neurons: int) -> float:
+    r"""The standard deviation $s$ of a Dense layer's initial weights: $w = s \cdot$ a standard
+    normal number.
+
+    A number is used as it is. The schemes keep the spread of the signal the same from layer to
+    layer (chapter 20), with $n_\text{in}$ = ``n_inputs`` and $n_\text{out}$ = ``n_neurons``:
+
+    * ``"lecun"``: $s = \sqrt{1/n_\text{in}}$, for layers followed by tanh or nothing;
+    * ``"glorot"`` (also called Xavier): $s = \sqrt{2/(n_\text{in} + n_\text{out})}$, the
+      compromise between the forward pass ($1/n_\text{in}$) and the backward pass
+      ($1/n_\text{out}$);
+    * ``"he"``: $s = \sqrt{2/n_\text{in}}$, for layers followed by ReLU, which zeroes half its
+      inputs.
+    """
+    n_inputs = check_count(n_inputs, "n_inputs", "init_scale")
+    n_neurons = check_count(n_neurons, "n_neurons", "init_scale")
+    if isinstance(weight_scale, str):
+        if weight_scale == "lecun":
+            return float(np.sqrt(1.0 / n_inputs))
+        if weight_scale == "glorot":
+            return float(np.sqrt(2.0 / (n_inputs + n_neurons)))
+        if weight_scale == "he":
+            return float(np.sqrt(2.0 / n_inputs))
+        also = (" (Xavier initialisation is called 'glorot' here, after Xavier Glorot)"
+                if weight_scale.lower() in ("xavier", "glorot") else "")
+        raise ValueError(f"Dense: weight_scale must be a number or one of {list(INIT_SCHEMES)}, "
+                         f"got {weight_scale!r}{also}.")
+    return check_non_negative(weight_scale, "weight_scale", "Dense")
+
+
 class Layer:
     """Base class of all layers (see the module docstring for the interface)."""
 
@@ -78,8 +112,9 @@ class Dense(Layer):
     Backward: $\partial L/\partial W = X^\top G$, $\partial L/\partial b = \sum_i G_i$,
     $\partial L/\partial X = G W^\top$, where $G = \partial L/\partial Y$.
 
-    Weights start as ``weight_scale`` times standard normal numbers (``weight_scale="he"`` uses
-    $\sqrt{2/n_\text{inputs}}$), biases at zero. Optional penalties add
+    Weights start as ``weight_scale`` times standard normal numbers, biases at zero;
+    ``weight_scale`` may also name a scheme that depends on the layer's size: ``"he"``,
+    ``"glorot"`` or ``"lecun"`` (see :func:`init_scale`, chapter 20). Optional penalties add
     $\lambda_1 \sum|w| + \lambda_2 \sum w^2$ to the loss (``regularization_loss``) and their
     derivatives $\lambda_1 \operatorname{sign}(w) + 2\lambda_2 w$ to the gradients.
     """
@@ -100,12 +135,7 @@ class Dense(Layer):
         super().__init__()
         self.n_inputs = check_count(n_inputs, "n_inputs", "Dense")
         self.n_neurons = check_count(n_neurons, "n_neurons", "Dense")
-        if weight_scale == "he":
-            scale = np.sqrt(2.0 / self.n_inputs)
-        elif isinstance(weight_scale, str):
-            raise ValueError(f"Dense: weight_scale must be a number or 'he', got {weight_scale!r}.")
-        else:
-            scale = check_non_negative(weight_scale, "weight_scale", "Dense")
+        scale = init_scale(weight_scale, self.n_inputs, self.n_neurons)
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError("Dense: dtype must be a floating-point type such as np.float64, "
@@ -229,6 +259,18 @@ class Sigmoid(_Activation):
         grad = self._check_grad(grad)
         s = self.output
         return grad * s * (1 - s)
+
+
+class Tanh(_Activation):
+    r"""Hyperbolic tangent: $\tanh(x) = (e^x - e^{-x}) / (e^x + e^{-x})$, between $-1$ and $1$;
+    derivative $1 - \tanh^2(x)$ (chapter 20)."""
+
+    def _f(self, x: np.ndarray) -> np.ndarray:
+        return np.tanh(x)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad = self._check_grad(grad)
+        return grad * (1 - self.output**2)
 
 
 class Linear(_Activation):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .layers import Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax
+from .layers import Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .losses import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import Model
 
 #: The layers and losses ``load`` can rebuild from their names.
-LAYERS = {cls.__name__: cls for cls in (Dense, Dropout, Linear, ReLU, Sigmoid, Softmax)}
+LAYERS = {cls.__name__: cls for cls in (Dense, Dropout, Linear, ReLU, Sigmoid, Softmax, Tanh)}
 LOSSES = {cls.__name__: cls for cls in (BinaryCrossentropy, CategoricalCrossentropy,
                                         MeanAbsoluteError, MeanSquaredError, SoftmaxCrossentropy)}
 FORMAT = "nnscratch.Model"
