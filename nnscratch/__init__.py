@@ -43,7 +43,7 @@ from .metrics import accuracy, binary_accuracy, regression_accuracy
 from .model import History, Model
 from .optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
 from .plotting import plot_decision_boundary
-from .training import backward, forward, train_step
+from .training import backward, clip_grad_norm, forward, grad_norm, train_step
 
 __version__ = "0.1.0"
 
@@ -53,7 +53,7 @@ __all__ = [
     "Adagrad", "Adam", "BinaryCrossentropy", "CategoricalCrossentropy", "Dense", "Dropout", "Layer",
     "Linear", "Loss", "MeanAbsoluteError", "MeanSquaredError", "Optimizer", "RMSprop", "ReLU", "SGD",
     "Sigmoid", "Softmax", "SoftmaxCrossentropy", "Tanh", "accuracy", "backward", "binary_accuracy",
-    "forward", "gradcheck", "gradcheck_loss", "init_scale", "numerical_gradient",
-    "plot_decision_boundary", "regression_accuracy", "regularization_loss", "sine_data",
-    "softmax_crossentropy_grad", "spiral_data", "train_step", "vertical_data",
+    "clip_grad_norm", "forward", "grad_norm", "gradcheck", "gradcheck_loss", "init_scale",
+    "numerical_gradient", "plot_decision_boundary", "regression_accuracy", "regularization_loss",
+    "sine_data", "softmax_crossentropy_grad", "spiral_data", "train_step", "vertical_data",
 ]

@@ -22,8 +22,9 @@ import numpy as np
 from ._validate import as_2d_float, check_count, check_fraction, check_non_negative, make_rng
 
 
-#: The initialisation schemes ``Dense(..., weight_scale=...)`` knows by name (chapter 20).
-INIT_SCHEMES = ("glorot", "he", "lecun")
+#: The initialisation schemes ``Dense(..., weight_scale=...)`` knows by name (chapter 20);
+#: ``"xavier"`` is another name for ``"glorot"``.
+INIT_SCHEMES = ("glorot", "he", "lecun", "xavier")
 
 
 def init_scale(weight_scale: float | str, n_inputs: int, n_neurons: int) -> float:
@@ -34,7 +35,7 @@ def init_scale(weight_scale: float | str, n_inputs: int, n_neurons: int) -> floa
     layer (chapter 20), with $n_\text{in}$ = ``n_inputs`` and $n_\text{out}$ = ``n_neurons``:
 
     * ``"lecun"``: $s = \sqrt{1/n_\text{in}}$, for layers followed by tanh or nothing;
-    * ``"glorot"`` (also called Xavier): $s = \sqrt{2/(n_\text{in} + n_\text{out})}$, the
+    * ``"glorot"``, also called ``"xavier"``: $s = \sqrt{2/(n_\text{in} + n_\text{out})}$, the
       compromise between the forward pass ($1/n_\text{in}$) and the backward pass
       ($1/n_\text{out}$);
     * ``"he"``: $s = \sqrt{2/n_\text{in}}$, for layers followed by ReLU, which zeroes half its
@@ -45,12 +46,11 @@ def init_scale(weight_scale: float | str, n_inputs: int, n_neurons: int) -> floa
     if isinstance(weight_scale, str):
         if weight_scale == "lecun":
             return float(np.sqrt(1.0 / n_inputs))
-        if weight_scale == "glorot":
+        if weight_scale in ("glorot", "xavier"):
             return float(np.sqrt(2.0 / (n_inputs + n_neurons)))
         if weight_scale == "he":
             return float(np.sqrt(2.0 / n_inputs))
-        also = (" (Xavier initialisation is called 'glorot' here, after Xavier Glorot)"
-                if weight_scale.lower() in ("xavier", "glorot") else "")
+        also = (" (the names are lower case)" if weight_scale.lower() in INIT_SCHEMES else "")
         raise ValueError(f"Dense: weight_scale must be a number or one of {list(INIT_SCHEMES)}, "
                          f"got {weight_scale!r}{also}.")
     return check_non_negative(weight_scale, "weight_scale", "Dense")
@@ -114,7 +114,8 @@ class Dense(Layer):
 
     Weights start as ``weight_scale`` times standard normal numbers, biases at zero;
     ``weight_scale`` may also name a scheme that depends on the layer's size: ``"he"``,
-    ``"glorot"`` or ``"lecun"`` (see :func:`init_scale`, chapter 20). Optional penalties add
+    ``"glorot"`` (or ``"xavier"``) or ``"lecun"`` (see :func:`init_scale`, chapter 20). Optional
+    penalties add
     $\lambda_1 \sum|w| + \lambda_2 \sum w^2$ to the loss (``regularization_loss``) and their
     derivatives $\lambda_1 \operatorname{sign}(w) + 2\lambda_2 w$ to the gradients.
     """

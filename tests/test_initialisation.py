@@ -52,12 +52,17 @@ def test_he_keeps_the_spread_through_deep_relu_layers():
 
 
 def test_unknown_scheme_names_the_known_ones():
-    with pytest.raises(ValueError, match=re.escape("one of ['glorot', 'he', 'lecun'], got 'kaiming'")):
+    with pytest.raises(ValueError, match=re.escape(
+            "one of ['glorot', 'he', 'lecun', 'xavier'], got 'kaiming'")):
         Dense(3, 2, weight_scale="kaiming")
-    with pytest.raises(ValueError, match="Xavier initialisation is called 'glorot'"):
-        Dense(3, 2, weight_scale="xavier")
-    with pytest.raises(ValueError, match="Xavier initialisation is called 'glorot'"):
+    with pytest.raises(ValueError, match="the names are lower case"):
         init_scale("Glorot", 3, 2)
+
+
+def test_xavier_is_glorot():
+    assert init_scale("xavier", 30, 20) == init_scale("glorot", 30, 20)
+    np.testing.assert_array_equal(Dense(5, 4, weight_scale="xavier", rng=1).params["W"],
+                                  Dense(5, 4, weight_scale="glorot", rng=1).params["W"])
 
 
 @pytest.mark.parametrize("args, error", [((-0.5, 3, 2), ValueError), ((None, 3, 2), TypeError),
@@ -150,3 +155,60 @@ def test_tanh_model_save_and_load(tmp_path, tanh_model):
     loaded = Model.load(path)
     assert [repr(layer) for layer in loaded.layers] == [repr(layer) for layer in tanh_model.layers]
     np.testing.assert_array_equal(loaded.predict(X), tanh_model.predict(X))
+
+
+# ----------------------------------------------------------------------------- clipping by norm
+
+
+def layers_with_grads(dtype=np.float64):
+    """Two layers whose gradients are set by hand: norm sqrt(9 + 16 + 144) = 13."""
+    a, b = Dense(1, 2, rng=0, dtype=dtype), Dense(1, 1, rng=0, dtype=dtype)
+    a.grads = {"W": np.array([[3.0, 4.0]], dtype=dtype), "b": np.zeros((1, 2), dtype=dtype)}
+    b.grads = {"W": np.array([[12.0]], dtype=dtype), "b": np.zeros((1, 1), dtype=dtype)}
+    return [a, nn.ReLU(), b]
+
+
+def test_grad_norm_hand_computed():
+    assert nn.grad_norm(layers_with_grads()) == pytest.approx(13.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_clip_grad_norm_scales_to_the_limit_and_keeps_the_direction(dtype):
+    layers = layers_with_grads(dtype)
+    assert nn.clip_grad_norm(layers, 6.5) == pytest.approx(13.0)
+    np.testing.assert_allclose(layers[0].grads["W"], [[1.5, 2.0]], rtol=1e-6)
+    np.testing.assert_allclose(layers[2].grads["W"], [[6.0]], rtol=1e-6)
+    assert layers[0].grads["W"].dtype == dtype
+    assert nn.grad_norm(layers) == pytest.approx(6.5, rel=1e-6)
+
+
+def test_clip_grad_norm_leaves_small_gradients_alone():
+    layers = layers_with_grads()
+    before = layers[0].grads["W"]
+    assert nn.clip_grad_norm(layers, 13.0) == pytest.approx(13.0)
+    assert layers[0].grads["W"] is before
+    np.testing.assert_array_equal(before, [[3.0, 4.0]])
+
+
+def test_clipped_training_step():
+    """Clipping between backward and step: the update is the clipped gradient times the rate."""
+    rng = np.random.default_rng(0)
+    layers = [Dense(2, 4, weight_scale=3.0, rng=rng), nn.ReLU(), Dense(4, 3, weight_scale=3.0, rng=rng)]
+    X, y = nn.spiral_data(10, 3, seed=0)
+    loss = nn.SoftmaxCrossentropy()
+    W = layers[0].params["W"].copy()
+    loss.forward(nn.forward(layers, X), y)
+    nn.backward(layers, loss.backward())
+    norm = nn.clip_grad_norm(layers, 0.01)
+    assert norm > 0.01
+    grad = layers[0].grads["W"].copy()
+    nn.SGD(0.5).step(layers)
+    np.testing.assert_allclose(layers[0].params["W"], W - 0.5 * grad)
+    assert nn.grad_norm(layers) == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("max_norm, error", [(0, ValueError), (-1.0, ValueError),
+                                             (float("inf"), ValueError), ("1", TypeError)])
+def test_clip_grad_norm_bad_limit(max_norm, error):
+    with pytest.raises(error, match="max_norm"):
+        nn.clip_grad_norm(layers_with_grads(), max_norm)
