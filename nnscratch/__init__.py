@@ -19,6 +19,7 @@ from .data import (
 )
 from .gradcheck import gradcheck, gradcheck_loss, numerical_gradient, relative_error
 from .layers import (
+    BatchNorm,
     Dense,
     Dropout,
     Layer,
@@ -50,7 +51,7 @@ __version__ = "0.1.0"
 __all__ = [
     "FASHION_MNIST_CLASSES", "MNIST_CLASSES", "load_dataset", "load_fashion_mnist", "load_mnist",
     "History", "Model", "fast",
-    "Adagrad", "Adam", "BinaryCrossentropy", "CategoricalCrossentropy", "Dense", "Dropout", "Layer",
+    "Adagrad", "Adam", "BatchNorm", "BinaryCrossentropy", "CategoricalCrossentropy", "Dense", "Dropout", "Layer",
     "Linear", "Loss", "MeanAbsoluteError", "MeanSquaredError", "Optimizer", "RMSprop", "ReLU", "SGD",
     "Sigmoid", "Softmax", "SoftmaxCrossentropy", "Tanh", "accuracy", "backward", "binary_accuracy",
     "clip_grad_norm", "forward", "grad_norm", "gradcheck", "gradcheck_loss", "init_scale",

@@ -19,7 +19,8 @@ from typing import Iterable
 
 import numpy as np
 
-from ._validate import as_2d_float, check_count, check_fraction, check_non_negative, make_rng
+from ._validate import (as_2d_float, check_count, check_fraction, check_non_negative,
+                        check_positive, make_rng)
 
 
 #: The initialisation schemes ``Dense(..., weight_scale=...)`` knows by name (chapter 20);
@@ -313,6 +314,83 @@ class Dropout(Layer):
     def backward(self, grad: np.ndarray) -> np.ndarray:
         grad = self._check_grad(grad)
         return grad if self.mask is None else grad * self.mask
+
+
+class BatchNorm(Layer):
+    r"""Batch normalisation of each feature (chapter 21).
+
+    Training (``train()``): with the batch's mean $\mu$ and variance $\sigma^2$ of each column,
+    $\hat x = (x - \mu) / \sqrt{\sigma^2 + \epsilon}$ and $y = \gamma \hat x + \beta$; the running
+    averages are updated as $m \leftarrow \text{momentum} \cdot m + (1 - \text{momentum})\,\mu$
+    (the same for the variance). Inference (``eval()``): the running averages replace $\mu$ and
+    $\sigma^2$. ``params``: ``gamma`` (ones) and ``beta`` (zeros), shape ``(1, n_features)``;
+    ``buffers``: ``running_mean`` and ``running_var``, saved with the model but not trained.
+
+    Backward in training mode, with $G = \partial L/\partial y$, $N$ rows and
+    $\hat G = G \odot \gamma$: $\partial L/\partial \gamma = \sum_i G_i \odot \hat x_i$,
+    $\partial L/\partial \beta = \sum_i G_i$ and
+    $\partial L/\partial x = \frac{1}{N \sqrt{\sigma^2 + \epsilon}}\,(N \hat G - \sum_i \hat G_i
+    - \hat x \odot \sum_i \hat G_i \odot \hat x_i)$. In inference mode $\mu$ and $\sigma^2$ are
+    constants and $\partial L/\partial x = \hat G / \sqrt{\sigma^2 + \epsilon}$.
+    """
+
+    def __init__(self, n_features: int, *, momentum: float = 0.9, epsilon: float = 1e-5,
+                 dtype: type | np.dtype = np.float64) -> None:
+        super().__init__()
+        self.n_features = check_count(n_features, "n_features", "BatchNorm")
+        self.momentum = check_fraction(momentum, "momentum", "BatchNorm")
+        self.epsilon = check_positive(epsilon, "epsilon", "BatchNorm")
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError("BatchNorm: dtype must be a floating-point type such as np.float64, "
+                            f"got {dtype}.")
+        self.params["gamma"] = np.ones((1, self.n_features), dtype=dtype)
+        self.params["beta"] = np.zeros((1, self.n_features), dtype=dtype)
+        self.buffers: dict[str, np.ndarray] = {
+            "running_mean": np.zeros((1, self.n_features), dtype=dtype),
+            "running_var": np.ones((1, self.n_features), dtype=dtype)}
+        self.x_hat: np.ndarray | None = None
+        self.inv_std: np.ndarray | None = None
+        self.batch_statistics = True  # whether the last forward used the batch's mean and variance
+
+    def __repr__(self) -> str:
+        return f"BatchNorm({self.n_features})"
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_2d_float(x, repr(self))
+        if x.shape[1] != self.n_features:
+            raise ValueError(f"{self!r} expects input of shape (batch, {self.n_features}), got "
+                             f"shape {x.shape}. Give it as many features as the layer before "
+                             "outputs.")
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        if self.training:
+            if len(x) < 2:
+                raise ValueError(f"{self!r} needs at least 2 samples per batch while training, "
+                                 f"got {len(x)}: a batch of one has no variance. Use larger "
+                                 "batches, or call eval() for inference.")
+            mean, var = x.mean(axis=0, keepdims=True), x.var(axis=0, keepdims=True)
+            m = x.dtype.type(self.momentum)
+            self.buffers["running_mean"] = m * self.buffers["running_mean"] + (1 - m) * mean
+            self.buffers["running_var"] = m * self.buffers["running_var"] + (1 - m) * var
+        else:
+            mean, var = self.buffers["running_mean"], self.buffers["running_var"]
+        self.batch_statistics = self.training
+        self.inv_std = 1 / np.sqrt(var + x.dtype.type(self.epsilon))
+        self.x_hat = (x - mean) * self.inv_std
+        self.output = gamma * self.x_hat + beta
+        return self.output
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad = self._check_grad(grad)
+        x_hat = self.x_hat
+        self.grads["gamma"] = (grad * x_hat).sum(axis=0, keepdims=True)
+        self.grads["beta"] = grad.sum(axis=0, keepdims=True)
+        g_hat = grad * self.params["gamma"]
+        if not self.batch_statistics:
+            return g_hat * self.inv_std
+        n = len(grad)
+        return self.inv_std / n * (n * g_hat - g_hat.sum(axis=0, keepdims=True)
+                                   - x_hat * (g_hat * x_hat).sum(axis=0, keepdims=True))
 
 
 def regularization_loss(layers: Iterable[Layer]) -> float:

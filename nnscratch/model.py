@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from . import saving
 from ._validate import check_finite, make_rng
-from .layers import Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
+from .layers import BatchNorm, Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .losses import Loss, softmax_crossentropy_grad
 from .metrics import METRICS
 from .optimizers import Optimizer
@@ -31,7 +31,7 @@ from .training import is_fused, step
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
 
 # The layers whose output has their input's shape:
-_SAME_SHAPE = (Dropout, Linear, ReLU, Sigmoid, Softmax, Tanh)
+_SAME_SHAPE = (BatchNorm, Dropout, Linear, ReLU, Sigmoid, Softmax, Tanh)
 _RESERVED = {"epoch", "loss", "data_loss", "regularization_loss", "learning_rate"}
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .layers import Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
+from .layers import BatchNorm, Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .losses import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -32,7 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import Model
 
 #: The layers and losses ``load`` can rebuild from their names.
-LAYERS = {cls.__name__: cls for cls in (Dense, Dropout, Linear, ReLU, Sigmoid, Softmax, Tanh)}
+LAYERS = {cls.__name__: cls for cls in (BatchNorm, Dense, Dropout, Linear, ReLU, Sigmoid, Softmax,
+                                        Tanh)}
 LOSSES = {cls.__name__: cls for cls in (BinaryCrossentropy, CategoricalCrossentropy,
                                         MeanAbsoluteError, MeanSquaredError, SoftmaxCrossentropy)}
 FORMAT = "nnscratch.Model"
@@ -49,10 +50,19 @@ def architecture(model: "Model") -> dict[str, Any]:
             config.update(n_inputs=layer.n_inputs, n_neurons=layer.n_neurons, **layer.regularizers)
         elif type(layer) is Dropout:
             config["rate"] = layer.rate
+        elif type(layer) is BatchNorm:
+            config.update(n_features=layer.n_features, momentum=layer.momentum,
+                          epsilon=layer.epsilon)
         layers.append(config)
     return {"format": FORMAT, "version": 1, "layers": layers,
             "loss": None if model.loss is None else type(model.loss).__name__,
             "metric": model.metric if isinstance(model.metric, str) else None}
+
+
+def state(layer: Layer) -> dict[str, np.ndarray]:
+    """What is saved of a layer: its ``params`` and, if it has them, its ``buffers`` (arrays it
+    keeps but does not train, like ``BatchNorm``'s running averages)."""
+    return {**layer.params, **getattr(layer, "buffers", {})}
 
 
 def save(model: "Model", path: str | Path) -> Path:
@@ -65,7 +75,7 @@ def save(model: "Model", path: str | Path) -> Path:
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
     arrays = {f"layer{i}.{name}": p
-              for i, layer in enumerate(model.layers) for name, p in layer.params.items()}
+              for i, layer in enumerate(model.layers) for name, p in state(layer).items()}
     text = np.array(json.dumps(architecture(model)))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -119,7 +129,7 @@ def copy_params(model: "Model", arrays: dict[str, np.ndarray], arch: dict[str, A
                                  f"{model.layers[i]!r} in this model. Build the same layers, "
                                  "or use Model.load(path).")
     targets = {f"layer{i}.{name}": (i, layer, name, p)
-               for i, layer in enumerate(model.layers) for name, p in layer.params.items()}
+               for i, layer in enumerate(model.layers) for name, p in state(layer).items()}
     for key, (i, layer, name, p) in targets.items():
         if key not in arrays:
             raise ValueError(f"{path} has no {key!r} for parameter {name!r} of layer {i}, "
@@ -198,9 +208,11 @@ def _build_layer(i: int, config: dict[str, Any], arrays: dict[str, np.ndarray],
                          "model.load_params(path).")
     args = {k: v for k, v in config.items() if k != "type"}
     try:
-        if kind == "Dense":
-            saved = arrays.get(f"layer{i}.W")
+        if kind in ("Dense", "BatchNorm"):
+            saved = arrays.get(f"layer{i}.W" if kind == "Dense" else f"layer{i}.gamma")
             dtype = saved.dtype if saved is not None and saved.dtype.kind == "f" else np.float64
+            if kind == "BatchNorm":
+                return BatchNorm(dtype=dtype, **args)
             return Dense(rng=0, dtype=dtype, **args)
         return LAYERS[kind](**args)
     except (TypeError, ValueError) as e:

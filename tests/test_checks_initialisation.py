@@ -4,6 +4,7 @@ the hint written for them, and reports, never raises, unfinished or broken code.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from nnscratch import checks
 
@@ -105,3 +106,60 @@ def test_unfinished_and_broken_code_is_reported(capsys):
     result, out = run(checks.check_glorot_uniform, None, capsys=capsys)
     assert not result and "expected your function" in out
 
+
+
+# =========================================================================== chapter 21
+
+
+def batchnorm_forward(x, gamma, beta, epsilon):
+    """The chapter's solution."""
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    return gamma * (x - mu) / np.sqrt(var + epsilon) + beta
+
+
+def bn_unbiased(x, gamma, beta, epsilon):
+    return gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0, ddof=1) + epsilon) + beta
+
+
+def bn_rows(x, gamma, beta, epsilon):
+    mu, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
+    return gamma * (x - mu) / np.sqrt(var + epsilon) + beta
+
+
+def bn_eps_outside(x, gamma, beta, epsilon):
+    return gamma * (x - x.mean(axis=0)) / (x.std(axis=0) + epsilon) + beta
+
+
+def bn_no_affine(x, gamma, beta, epsilon):
+    return (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + epsilon)
+
+
+def bn_in_place(x, gamma, beta, epsilon):
+    x -= x.mean(axis=0)
+    x /= np.sqrt(x.var(axis=0) + epsilon)
+    return gamma * x + beta
+
+
+def test_batchnorm_reference_passes(capsys):
+    assert_reference_passes(checks.check_batchnorm_forward, (batchnorm_forward,), capsys, 4)
+
+
+@pytest.mark.parametrize("fn, fragment", [
+    (bn_unbiased, "ddof=0"), (bn_rows, "axis=0, not axis=1"),
+    (bn_eps_outside, "epsilon goes inside the square root"),
+    (bn_no_affine, "scale by gamma and shift by beta")])
+def test_batchnorm_mistakes(fn, fragment, capsys):
+    result, out = run(checks.check_batchnorm_forward, fn, capsys=capsys)
+    assert_fails_with(result, out, fragment)
+
+
+def test_batchnorm_in_place_is_reported(capsys):
+    result, out = run(checks.check_batchnorm_forward, bn_in_place, capsys=capsys)
+    assert_fails_with(result, out, "the input x was changed")
+    assert result.n_failed == 1, out
+
+
+REFERENCES = [
+    ("glorot-uniform", checks.check_glorot_uniform, (glorot_uniform,)),
+    ("batchnorm-forward", checks.check_batchnorm_forward, (batchnorm_forward,)),
+]

@@ -1,4 +1,5 @@
-r"""The self-check of chapter 20, *Initialisation*: Glorot's uniform initialisation.
+r"""The self-checks of chapters 20 and 21: Glorot's uniform initialisation, and the forward pass
+of batch normalisation.
 
 A uniform distribution on $[-a, a]$ has mean 0 and variance $a^2/3$, so weights with Glorot's
 variance $2/(n_\text{in} + n_\text{out})$ are drawn from $[-a, a]$ with
@@ -11,7 +12,7 @@ from typing import Callable
 import numpy as np
 from numpy.random import default_rng
 
-from .harness import Checker, Failure, as_array, call, check, expect_shape, name_of
+from .harness import Checker, Failure, as_array, call, check, expect_shape, fmt, name_of
 
 
 @check("function")
@@ -87,3 +88,86 @@ def check_glorot_uniform(c: Checker, glorot_uniform: Callable) -> None:
     c.prop("has mean 0", mean_zero)
     c.prop(f"has variance 2 / (n_inputs + n_neurons) = {target:.4g} for {n_in} x {n_out}",
            variance)
+
+
+# ================================================================================================
+# Chapter 21: the forward pass of batch normalisation
+# ================================================================================================
+
+
+@check("function")
+def check_batchnorm_forward(c: Checker, batchnorm_forward: Callable) -> None:
+    r"""Check ``batchnorm_forward(x, gamma, beta, epsilon) -> y``: each column of ``x`` normalised
+    with the batch's mean and (biased) variance, $\hat x = (x - \mu)/\sqrt{\sigma^2 + \epsilon}$,
+    then $y = \gamma \hat x + \beta$ (chapter 21)."""
+    name = name_of(batchnorm_forward)
+    hint = ("mu = x.mean(axis=0), var = x.var(axis=0); x_hat = (x - mu) / np.sqrt(var + epsilon); "
+            "return gamma * x_hat + beta")
+    r = default_rng(21)
+    x = r.normal(3.0, 2.0, (6, 4)) * np.array([1.0, 0.1, 10.0, 1.0])
+    gamma = r.uniform(0.5, 2.0, (1, 4))
+    beta = r.normal(0.0, 1.0, (1, 4))
+
+    def reference(x_: np.ndarray, eps: float, ddof: int = 0, axis: int = 0) -> np.ndarray:
+        mean = x_.mean(axis=axis, keepdims=True)
+        var = x_.var(axis=axis, keepdims=True, ddof=ddof)
+        return gamma * (x_ - mean) / np.sqrt(var + eps) + beta
+
+    def run(x_: np.ndarray, eps: float) -> np.ndarray:
+        out = call(batchnorm_forward, x_.copy(), gamma.copy(), beta.copy(), eps, where=name)
+        return as_array(out, name)
+
+    def values() -> None:
+        got = run(x, 1e-5)
+        expect_shape(got, x.shape, "the output has the input's shape")
+        want = reference(x, 1e-5)
+        if np.allclose(got, want, rtol=1e-6, atol=1e-9):
+            return
+        mistakes = [
+            (reference(x, 1e-5, ddof=1), "np.var divides by N (ddof=0), as batch normalisation "
+             "does; dividing by N - 1 (ddof=1) is a different variance"),
+            (gamma * (x - x.mean(axis=1, keepdims=True))
+             / np.sqrt(x.var(axis=1, keepdims=True) + 1e-5) + beta,
+             "normalise each feature (column) over the batch: axis=0, not axis=1"),
+            (gamma * (x - x.mean()) / np.sqrt(x.var() + 1e-5) + beta,
+             "normalise each feature (column) on its own: x.mean(axis=0), not x.mean()"),
+            (gamma * (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-5) + beta,
+             "epsilon goes inside the square root: np.sqrt(var + epsilon)"),
+            ((x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5),
+             "scale by gamma and shift by beta after normalising"),
+        ]
+        for wrong, why in mistakes:
+            if np.allclose(got, wrong, rtol=1e-6, atol=1e-9):
+                raise Failure("the output differs from gamma * x_hat + beta", why)
+        raise Failure("the output differs from gamma * x_hat + beta", hint)
+
+    def statistics() -> None:
+        got = run(x, 1e-5)
+        expect_shape(got, x.shape, "the output has the input's shape")
+        mean, std = got.mean(axis=0), got.std(axis=0)
+        if not (np.allclose(mean, beta.ravel(), atol=1e-6)
+                and np.allclose(std, np.abs(gamma.ravel()), rtol=1e-3)):
+            raise Failure(f"column means {fmt(mean)} and standard deviations {fmt(std)}, "
+                          f"expected beta = {fmt(beta.ravel())} and gamma = "
+                          f"{fmt(gamma.ravel())}", hint)
+
+    def epsilon() -> None:
+        flat = np.tile(r.normal(size=(1, 4)), (5, 1))  # every sample equal: variance 0
+        got = run(flat, 1e-3)
+        if not np.all(np.isfinite(got)):
+            raise Failure("a batch whose samples are all equal gave NaN or infinity",
+                          "add epsilon to the variance before taking the square root")
+        if not np.allclose(got, np.tile(beta, (5, 1)), atol=1e-9):
+            raise Failure("a batch whose samples are all equal must give beta", hint)
+
+    def unchanged() -> None:
+        copy = x.copy()
+        call(batchnorm_forward, copy, gamma.copy(), beta.copy(), 1e-5, where=name)
+        if not np.array_equal(copy, x):
+            raise Failure("the input x was changed",
+                          "compute x - mu into a new array; do not subtract in place (x -= mu)")
+
+    c.prop("matches gamma * (x - mu) / sqrt(var + epsilon) + beta, column by column", values, hint)
+    c.prop("gives each column mean beta and standard deviation gamma", statistics, hint)
+    c.prop("stays finite for a batch of equal samples (variance 0)", epsilon, hint)
+    c.prop("leaves its input unchanged", unchanged, hint)
