@@ -6,7 +6,7 @@ layer from those dicts. The chapters build each piece, show that their version m
 and later chapters import it from here.
 """
 
-from . import fast
+from . import autograd, fast
 from .data import (
     FASHION_MNIST_CLASSES,
     MNIST_CLASSES,
@@ -39,7 +39,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FASHION_MNIST_CLASSES", "MNIST_CLASSES", "load_dataset", "load_fashion_mnist", "load_mnist",
-    "History", "Model", "fast",
+    "History", "Model", "autograd", "fast",
     "CosineDecay", "LinearWarmup", "StepDecay",
     "Adagrad", "Adam", "AdamW", "BinaryCrossentropy", "CategoricalCrossentropy", "Dense", "Dropout", "Layer",
     "Linear", "Loss", "MeanAbsoluteError", "MeanSquaredError", "Optimizer", "RMSprop", "ReLU", "SGD",

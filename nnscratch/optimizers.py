@@ -75,8 +75,8 @@ class Optimizer:
 
     def _schedule_factor(self) -> float:
         factor = self.schedule(self.iterations)
-        if isinstance(factor, (bool, np.bool_)) or not isinstance(factor, (int, float, np.number)) \
-                or not (factor >= 0 and np.isfinite(factor)):
+        number = isinstance(factor, (int, float, np.number)) and not isinstance(factor, bool)
+        if not (number and factor >= 0 and np.isfinite(factor)):
             raise ValueError(f"{type(self).__name__}: the schedule {self.schedule!r} returned "
                              f"{factor!r} at step {self.iterations}; it must return a finite "
                              "factor >= 0.")
