@@ -6,7 +6,7 @@ layer from those dicts. The chapters build each piece, show that their version m
 and later chapters import it from here.
 """
 
-from . import fast
+from . import autograd, fast
 from .data import (
     FASHION_MNIST_CLASSES,
     MNIST_CLASSES,
@@ -31,16 +31,18 @@ from .losses import (
 )
 from .metrics import accuracy, binary_accuracy, regression_accuracy
 from .model import History, Model
-from .optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
+from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from .plotting import plot_decision_boundary
+from .schedules import CosineDecay, LinearWarmup, StepDecay
 from .training import backward, forward, train_step
 
 __version__ = "0.1.0"
 
 __all__ = [
     "FASHION_MNIST_CLASSES", "MNIST_CLASSES", "load_dataset", "load_fashion_mnist", "load_mnist",
-    "History", "Model", "fast",
-    "Adagrad", "Adam", "BinaryCrossentropy", "CategoricalCrossentropy", "Dense", "Dropout", "Layer",
+    "History", "Model", "autograd", "fast",
+    "CosineDecay", "LinearWarmup", "StepDecay",
+    "Adagrad", "Adam", "AdamW", "BinaryCrossentropy", "CategoricalCrossentropy", "Dense", "Dropout", "Layer",
     "Linear", "Loss", "MeanAbsoluteError", "MeanSquaredError", "Optimizer", "RMSprop", "ReLU", "SGD",
     "Sigmoid", "SigmoidBinaryCrossentropy", "Softmax", "SoftmaxCrossentropy", "accuracy", "backward", "binary_accuracy", "forward", "gradcheck",
     "gradcheck_loss", "numerical_gradient", "plot_decision_boundary", "regression_accuracy",

@@ -64,12 +64,16 @@ expects (chapter in brackets):
   parameters in an ``.npz`` file, loaded safely (18).
 * ``check_flush_subnormals(flush)``: ``flush(a)`` sets the subnormal values of a float array to 0
   in place (19).
+* ``check_value_op(op, name, Value=None)``: ``op(x)`` or ``op(a, b)``, one operation of a scalar
+  ``Value`` class (``"tanh"``, ``"sigmoid"``, ``"exp"``, ``"log"``, ``"div"``, ``"sub"``) that
+  returns a ``Value`` with its operands as ``_parents`` and a local ``_backward`` (23).
 
 The checks live in one module per Part of the book: ``forward_pass`` (chapters 1-6), ``learning``
-(7-11), ``generalisation`` (12-15) and ``real_data`` (16-19); ``harness`` is what they share
+(7-11), ``generalisation`` (12-15), ``real_data`` (16-19) and ``autodiff`` (23); ``harness`` is what they share
 (calling your code safely, one ✓ or ✗ line per property).
 """
 
+from .autodiff import check_value_op
 from .forward_pass import (check_accuracy, check_categorical_crossentropy, check_dense, check_layer,
                            check_neuron, check_relu, check_sigmoid, check_softmax)
 from .generalisation import (check_binary_crossentropy, check_dropout, check_l2_penalty,
@@ -95,4 +99,6 @@ __all__ = [
     "check_mse", "check_train_val_split",
     # Part IV (chapters 16-19)
     "check_flush_subnormals", "check_parse_idx", "check_precision_recall", "check_save_load",
+    # Part V (chapter 23)
+    "check_value_op",
 ]
