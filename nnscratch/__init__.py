@@ -36,7 +36,7 @@ from .plotting import plot_decision_boundary
 from .schedules import CosineDecay, LinearWarmup, StepDecay
 from .training import backward, forward, train_step
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "FASHION_MNIST_CLASSES", "MNIST_CLASSES", "load_dataset", "load_fashion_mnist", "load_mnist",
