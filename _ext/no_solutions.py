@@ -8,7 +8,8 @@ Without the variable this extension does nothing. With it, every page loses
   * every node with the class ``quiz-answer`` (the folded answers of the quiz bank);
 and the downloadable copies of the pages (``_sources/``, behind the download button) are replaced by
 solution-free ones: the student edition of each chapter notebook, and Markdown pages without their
-answers. A banner at the top of every page says that this edition has no solutions.
+answers. A banner at the top of every page says that this edition has no solutions, and the Binder and
+Colab buttons, which open the repository's notebooks with their solutions, are left out.
 
 (sphinx-exercise's own ``hide_solutions`` option drops the ``solution-start`` marker but leaves the
 content between the markers on the page, so it is not used.)
@@ -120,6 +121,8 @@ def read_switch(app: Sphinx, config) -> None:
     if _enabled(config):
         options = dict(config.html_theme_options or {})
         options["announcement"] = BANNER
+        # The Binder and Colab buttons open the repository's notebooks, solutions included.
+        options["launch_buttons"] = {}
         config.html_theme_options = options
 
 
