@@ -10,8 +10,14 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from ._validate import check_positive
-from .layers import Dense, Layer, Softmax, regularization_loss
-from .losses import CategoricalCrossentropy, Loss, softmax_crossentropy_grad
+from .layers import Dense, Layer, Sigmoid, Softmax, regularization_loss
+from .losses import (
+    CategoricalCrossentropy,
+    Loss,
+    SigmoidBinaryCrossentropy,
+    SoftmaxCrossentropy,
+    softmax_crossentropy_grad,
+)
 from .optimizers import Optimizer
 
 
@@ -73,6 +79,20 @@ def is_fused(layers: Sequence[Layer], loss: Loss) -> bool:
         loss, CategoricalCrossentropy)
 
 
+def check_pairing(layers: Sequence[Layer], loss: Loss) -> None:
+    """Refuse a network that ends in the activation its loss applies itself: ``Softmax`` before
+    ``SoftmaxCrossentropy`` (or ``Sigmoid`` before ``SigmoidBinaryCrossentropy``) would apply it
+    twice, and training gets stuck without a word."""
+    for activation, fused, plain in ((Softmax, SoftmaxCrossentropy, "CategoricalCrossentropy"),
+                                     (Sigmoid, SigmoidBinaryCrossentropy, "BinaryCrossentropy")):
+        if layers and isinstance(layers[-1], activation) and isinstance(loss, fused):
+            raise ValueError(
+                f"The network ends in {layers[-1]!r}, but {loss!r} takes logits and applies "
+                f"{activation.__name__.lower()} itself, so it would be applied twice. Remove the "
+                f"last {activation.__name__}(), or use {plain}() with it."
+            )
+
+
 class StepResult(NamedTuple):
     """What one step measured, before its update."""
 
@@ -85,6 +105,7 @@ def step(layers: Sequence[Layer], loss: Loss, optimizer: Optimizer, x: np.ndarra
          *, input_grad: bool = True) -> StepResult:
     """One step of gradient descent on the batch ``(x, y)``: the layers in training mode,
     forward, loss, backward and one update. ``input_grad=False``: see :func:`backward`."""
+    check_pairing(layers, loss)
     for layer in layers:
         layer.train()
     output = forward(layers, x)
