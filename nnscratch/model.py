@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from . import saving
 from ._validate import check_finite, make_rng
-from .layers import Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax
+from .layers import BatchNorm, Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .losses import (
     BinaryCrossentropy,
     Loss,
@@ -38,7 +38,8 @@ from .training import check_pairing, is_fused, step
 #: A metric maps ``(y_pred, y_true)`` to a number people read (higher is better).
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
 
-_SAME_SHAPE = (Dropout, Linear, ReLU, Sigmoid, Softmax)  # layers whose output has their input's shape
+# The layers whose output has their input's shape:
+_SAME_SHAPE = (BatchNorm, Dropout, Linear, ReLU, Sigmoid, Softmax, Tanh)
 _RESERVED = {"epoch", "loss", "data_loss", "regularization_loss", "learning_rate"}
 
 @dataclass

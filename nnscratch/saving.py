@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from .layers import Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax
+from .layers import BatchNorm, Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .losses import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -33,7 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import Model
 
 #: The layers and losses ``load`` can rebuild from their names.
-LAYERS = {cls.__name__: cls for cls in (Dense, Dropout, Linear, ReLU, Sigmoid, Softmax)}
+LAYERS = {cls.__name__: cls for cls in (BatchNorm, Dense, Dropout, Linear, ReLU, Sigmoid, Softmax,
+                                        Tanh)}
 LOSSES = {cls.__name__: cls for cls in (BinaryCrossentropy, CategoricalCrossentropy,
                                         MeanAbsoluteError, MeanSquaredError,
                                         SigmoidBinaryCrossentropy, SoftmaxCrossentropy)}
@@ -52,10 +53,19 @@ def architecture(model: "Model") -> dict[str, Any]:
             config.update(n_inputs=layer.n_inputs, n_neurons=layer.n_neurons, **layer.regularizers)
         elif type(layer) is Dropout:
             config["rate"] = layer.rate
+        elif type(layer) is BatchNorm:
+            config.update(n_features=layer.n_features, momentum=layer.momentum,
+                          epsilon=layer.epsilon)
         layers.append(config)
     return {"format": FORMAT, "version": VERSION, "layers": layers,
             "loss": None if model.loss is None else type(model.loss).__name__,
             "metric": model.metric if isinstance(model.metric, str) else None}
+
+
+def state(layer: Layer) -> dict[str, np.ndarray]:
+    """What is saved of a layer: its ``params`` and, if it has them, its ``buffers`` (arrays it
+    keeps but does not train, like ``BatchNorm``'s running averages)."""
+    return {**layer.params, **getattr(layer, "buffers", {})}
 
 
 def save(model: "Model", path: str | Path) -> Path:
@@ -68,7 +78,7 @@ def save(model: "Model", path: str | Path) -> Path:
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
     arrays = {f"layer{i}.{name}": p
-              for i, layer in enumerate(model.layers) for name, p in layer.params.items()}
+              for i, layer in enumerate(model.layers) for name, p in state(layer).items()}
     text = np.array(json.dumps(architecture(model)))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -105,7 +115,8 @@ def load_params(model: "Model", path: str | Path) -> None:
 
 def architecture_shapes(arch: dict[str, Any] | None, path: str | Path) -> dict[str, tuple]:
     """The parameter shapes the saved architecture implies: ``Dense(n_in, n_out)`` has ``W`` of
-    shape ``(n_in, n_out)`` and ``b`` of shape ``(1, n_out)``."""
+    shape ``(n_in, n_out)`` and ``b`` of shape ``(1, n_out)``; ``BatchNorm(n)`` has ``(1, n)``
+    for ``gamma``, ``beta`` and its running averages."""
     shapes = {}
     for i, config in enumerate(arch["layers"] if arch else []):
         if config.get("type") == "Dense":
@@ -114,6 +125,13 @@ def architecture_shapes(arch: dict[str, Any] | None, path: str | Path) -> dict[s
                 raise ValueError(f"{path}: layer {i} (Dense) has sizes {sizes}; they must be "
                                  f"whole numbers of at least 1. {_FIX}")
             shapes[f"layer{i}.W"], shapes[f"layer{i}.b"] = sizes, (1, sizes[1])
+        elif config.get("type") == "BatchNorm":
+            n = config.get("n_features")
+            if not (type(n) is int and n >= 1):
+                raise ValueError(f"{path}: layer {i} (BatchNorm) has n_features {n!r}; it must "
+                                 f"be a whole number of at least 1. {_FIX}")
+            for name in ("gamma", "beta", "running_mean", "running_var"):
+                shapes[f"layer{i}.{name}"] = (1, n)
     return shapes
 
 
@@ -124,7 +142,7 @@ def copy_params(model: "Model", arrays: dict[str, np.ndarray], arch: dict[str, A
     check_layers(model, arch, path)
     mine = [type(layer).__name__ for layer in model.layers]
     targets = {f"layer{i}.{name}": (i, layer, name, p)
-               for i, layer in enumerate(model.layers) for name, p in layer.params.items()}
+               for i, layer in enumerate(model.layers) for name, p in state(layer).items()}
     for key, (i, layer, name, p) in targets.items():
         if key not in arrays:
             raise ValueError(f"{path} has no {key!r} for parameter {name!r} of layer {i}, "
@@ -271,9 +289,11 @@ def _build_layer(i: int, config: dict[str, Any], arrays: dict[str, np.ndarray],
                          "model.load_params(path).")
     args = {k: v for k, v in config.items() if k != "type"}
     try:
-        if kind == "Dense":
-            saved = arrays.get(f"layer{i}.W")
+        if kind in ("Dense", "BatchNorm"):
+            saved = arrays.get(f"layer{i}.W" if kind == "Dense" else f"layer{i}.gamma")
             dtype = saved.dtype if saved is not None and saved.dtype.kind == "f" else np.float64
+            if kind == "BatchNorm":
+                return BatchNorm(dtype=dtype, **args)
             return Dense(rng=0, dtype=dtype, **args)
         return LAYERS[kind](**args)
     except (TypeError, ValueError) as e:

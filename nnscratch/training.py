@@ -9,6 +9,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from ._validate import check_positive
 from .layers import Dense, Layer, Sigmoid, Softmax, regularization_loss
 from .losses import (
     CategoricalCrossentropy,
@@ -44,6 +45,28 @@ def backward(layers: Sequence[Layer], grad: np.ndarray, *,
         raise ValueError(f"backward(..., input_grad=False) needs a Dense first layer, got "
                          f"{first!r}; pass input_grad=True.")
     return first.backward(grad, input_grad=False)
+
+
+def grad_norm(layers: Sequence[Layer]) -> float:
+    r"""The norm of all the layers' gradients together, $\sqrt{\sum g^2}$ over every entry of
+    every array in every layer's ``grads``."""
+    return float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2))
+                             for layer in layers for g in layer.grads.values())))
+
+
+def clip_grad_norm(layers: Sequence[Layer], max_norm: float) -> float:
+    r"""Scale every gradient of ``layers`` by $\min(1, c / \lVert g \rVert)$, where
+    $\lVert g \rVert$ is :func:`grad_norm` and $c$ = ``max_norm``, so that the norm of the whole
+    gradient is at most $c$ and its direction is kept (chapter 20). Call it between ``backward``
+    and ``optimizer.step``. Returns the norm before clipping."""
+    max_norm = check_positive(max_norm, "max_norm", "clip_grad_norm")
+    norm = grad_norm(layers)
+    if norm > max_norm:
+        factor = max_norm / norm
+        for layer in layers:
+            for name, g in layer.grads.items():
+                layer.grads[name] = g * g.dtype.type(factor)
+    return norm
 
 
 def is_fused(layers: Sequence[Layer], loss: Loss) -> bool:

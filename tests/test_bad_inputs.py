@@ -80,7 +80,7 @@ ROWS = [
     ("Dense zero neurons", lambda t: Dense(2, 0), ValueError, "n_neurons must be at least 1, got 0"),
     ("Dense str size", lambda t: Dense("2", 3), TypeError, "n_inputs must be a whole number"),
     ("Dense bool size", lambda t: Dense(True, 3), TypeError, "n_inputs must be a whole number"),
-    ("Dense bad scale", lambda t: Dense(2, 3, weight_scale="xavier"), ValueError, "'he'"),
+    ("Dense bad scale", lambda t: Dense(2, 3, weight_scale="kaiming"), ValueError, "'he'"),
     ("Dense negative scale", lambda t: Dense(2, 3, weight_scale=-1), ValueError, "weight_scale"),
     ("Dense int dtype", lambda t: Dense(2, 3, dtype=np.int32), TypeError, "floating-point"),
     ("Dense negative l2", lambda t: Dense(2, 3, weight_regularizer_l2=-1), ValueError,
