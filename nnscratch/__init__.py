@@ -7,6 +7,7 @@ and later chapters import it from here.
 """
 
 from . import fast
+from .conv import Conv2D, Flatten, MaxPool2D, Reshape
 from .data import (
     FASHION_MNIST_CLASSES,
     MNIST_CLASSES,
@@ -39,7 +40,8 @@ __version__ = "0.1.0"
 __all__ = [
     "FASHION_MNIST_CLASSES", "MNIST_CLASSES", "load_dataset", "load_fashion_mnist", "load_mnist",
     "History", "Model", "fast",
-    "Adagrad", "Adam", "BinaryCrossentropy", "CategoricalCrossentropy", "Dense", "Dropout", "Layer",
+    "Adagrad", "Adam", "BinaryCrossentropy", "CategoricalCrossentropy", "Conv2D", "Dense",
+    "Dropout", "Flatten", "Layer", "MaxPool2D", "Reshape",
     "Linear", "Loss", "MeanAbsoluteError", "MeanSquaredError", "Optimizer", "RMSprop", "ReLU", "SGD",
     "Sigmoid", "Softmax", "SoftmaxCrossentropy", "accuracy", "backward", "binary_accuracy", "forward", "gradcheck",
     "gradcheck_loss", "numerical_gradient", "plot_decision_boundary", "regression_accuracy",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .conv import Conv2D, Flatten, MaxPool2D, Reshape
 from .layers import Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax
 from .losses import (
     BinaryCrossentropy,
@@ -32,7 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import Model
 
 #: The layers and losses ``load`` can rebuild from their names.
-LAYERS = {cls.__name__: cls for cls in (Dense, Dropout, Linear, ReLU, Sigmoid, Softmax)}
+LAYERS = {cls.__name__: cls for cls in (Dense, Dropout, Linear, ReLU, Sigmoid, Softmax,
+                                        Conv2D, Flatten, MaxPool2D, Reshape)}
 LOSSES = {cls.__name__: cls for cls in (BinaryCrossentropy, CategoricalCrossentropy,
                                         MeanAbsoluteError, MeanSquaredError, SoftmaxCrossentropy)}
 FORMAT = "nnscratch.Model"
@@ -49,6 +51,14 @@ def architecture(model: "Model") -> dict[str, Any]:
             config.update(n_inputs=layer.n_inputs, n_neurons=layer.n_neurons, **layer.regularizers)
         elif type(layer) is Dropout:
             config["rate"] = layer.rate
+        elif type(layer) is Conv2D:
+            config.update(in_channels=layer.in_channels, out_channels=layer.out_channels,
+                          kernel_size=list(layer.kernel_size), stride=layer.stride,
+                          padding=layer.padding)
+        elif type(layer) is MaxPool2D:
+            config.update(pool_size=layer.pool_size, stride=layer.stride)
+        elif type(layer) is Reshape:
+            config["shape"] = list(layer.shape)
         layers.append(config)
     return {"format": FORMAT, "version": 1, "layers": layers,
             "loss": None if model.loss is None else type(model.loss).__name__,
@@ -198,10 +208,10 @@ def _build_layer(i: int, config: dict[str, Any], arrays: dict[str, np.ndarray],
                          "model.load_params(path).")
     args = {k: v for k, v in config.items() if k != "type"}
     try:
-        if kind == "Dense":
+        if kind in ("Dense", "Conv2D"):
             saved = arrays.get(f"layer{i}.W")
             dtype = saved.dtype if saved is not None and saved.dtype.kind == "f" else np.float64
-            return Dense(rng=0, dtype=dtype, **args)
+            return LAYERS[kind](rng=0, dtype=dtype, **args)
         return LAYERS[kind](**args)
     except (TypeError, ValueError) as e:
         raise ValueError(f"{path}: layer {i} ({kind}) cannot be rebuilt from {args}: {e}") from e
