@@ -11,8 +11,8 @@ both sides: $\lfloor (n + 2p - k) / s \rfloor + 1$.
 
 ``Conv2D`` computes its windows with *im2col*: every window becomes one column of a matrix, so
 the whole convolution is one matrix product; its backward pass adds the columns' gradients back
-into their windows (*col2im*). Chapter 22 writes the same layer with plain loops first and checks that
-both agree.
+into their windows (*col2im*). Chapter 22 writes the same layer with plain loops first and checks
+that both agree.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from ._validate import _as_number, check_count, make_rng
 from .layers import Layer
 
 
-def _pair(value: int | Sequence[int], name: str, who: str, *, zero: bool = False) -> tuple[int, int]:
-    """``value`` (one whole number or two) as ``(rows, columns)``; each at least 1, or at least 0
-    with ``zero=True``."""
+def _pair(value: int | Sequence[int], name: str, who: str) -> tuple[int, int]:
+    """``value`` (one whole number or two) as ``(rows, columns)``, each at least 1."""
     values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(values) != 2:
         raise ValueError(f"{who}: {name} must be one whole number or two, got {value!r}.")
@@ -34,14 +33,14 @@ def _pair(value: int | Sequence[int], name: str, who: str, *, zero: bool = False
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
             _as_number(v, name, who)  # a TypeError for strings, None, ...
             raise TypeError(f"{who}: {name} must be a whole number, got {value!r}.")
-        if v < (0 if zero else 1):
-            least = "zero or positive" if zero else "at least 1"
-            raise ValueError(f"{who}: {name} must be {least}, got {value!r}.")
+        if v < 1:
+            raise ValueError(f"{who}: {name} must be at least 1, got {value!r}.")
     return int(values[0]), int(values[1])
 
 
 def output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
-    r"""Positions of a window of size ``k`` over ``n`` values: $\lfloor(n + 2p - k)/s\rfloor + 1$."""
+    r"""Positions of a window of size ``k`` over ``n`` values padded by ``padding`` on both sides
+    and moved by ``stride``: $\lfloor(n + 2p - k)/s\rfloor + 1$."""
     return (n + 2 * padding - k) // stride + 1
 
 
@@ -128,7 +127,9 @@ class Conv2D(Layer):
     with $G$ = $\partial L/\partial Y$ in the same column layout ``(F, N*OH*OW)``:
     $\partial L/\partial W = G A^\top$, $\partial L/\partial b = \sum G$ over the columns, and
     $\partial L/\partial A = W_\text{mat}^\top G$, whose columns col2im adds back into the
-    windows they came from (where windows overlap, the contributions add up). Weights start as ``weight_scale`` times standard normal numbers (``"he"``:
+    windows they came from (where windows overlap, the contributions add up).
+
+    Weights start as ``weight_scale`` times standard normal numbers (``"he"``:
     $\sqrt{2/(C k_h k_w)}$), biases at zero.
     """
 
@@ -150,14 +151,17 @@ class Conv2D(Layer):
         if weight_scale == "he":
             scale = np.sqrt(2.0 / fan_in)
         elif isinstance(weight_scale, str):
-            raise ValueError(f"Conv2D: weight_scale must be a number or 'he', got {weight_scale!r}.")
+            raise ValueError("Conv2D: weight_scale must be a number or 'he', "
+                             f"got {weight_scale!r}.")
         else:
             scale = _as_number(weight_scale, "weight_scale", "Conv2D")
             if not (scale >= 0 and np.isfinite(scale)):
-                raise ValueError(f"Conv2D: weight_scale must be zero or positive, got {weight_scale!r}.")
+                raise ValueError("Conv2D: weight_scale must be zero or positive, "
+                                 f"got {weight_scale!r}.")
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
-            raise TypeError(f"Conv2D: dtype must be a floating-point type such as np.float32, got {dtype}.")
+            raise TypeError("Conv2D: dtype must be a floating-point type such as np.float32, "
+                            f"got {dtype}.")
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
         self.params["W"] = (scale * make_rng(rng).standard_normal(shape)).astype(dtype)
         self.params["b"] = np.zeros((1, self.out_channels), dtype=dtype)

@@ -64,12 +64,15 @@ expects (chapter in brackets):
   parameters in an ``.npz`` file, loaded safely (18).
 * ``check_flush_subnormals(flush)``: ``flush(a)`` sets the subnormal values of a float array to 0
   in place (19).
+* ``check_conv2d(conv2d)``: ``conv2d(x, W, b, stride, padding) -> (N, F, OH, OW)`` for images
+  ``x`` ``(N, C, H, W)``, filters ``W`` ``(F, C, kh, kw)`` and biases ``b`` ``(F,)`` (22).
 
 The checks live in one module per Part of the book: ``forward_pass`` (chapters 1-6), ``learning``
-(7-11), ``generalisation`` (12-15) and ``real_data`` (16-19); ``harness`` is what they share
-(calling your code safely, one ✓ or ✗ line per property).
+(7-11), ``generalisation`` (12-15), ``real_data`` (16-19) and ``convolution`` (22); ``harness``
+is what they share (calling your code safely, one ✓ or ✗ line per property).
 """
 
+from .convolution import check_conv2d
 from .forward_pass import (check_accuracy, check_categorical_crossentropy, check_dense, check_layer,
                            check_neuron, check_relu, check_sigmoid, check_softmax)
 from .generalisation import (check_binary_crossentropy, check_dropout, check_l2_penalty,
@@ -95,4 +98,6 @@ __all__ = [
     "check_mse", "check_train_val_split",
     # Part IV (chapters 16-19)
     "check_flush_subnormals", "check_parse_idx", "check_precision_recall", "check_save_load",
+    # Part V (chapter 22)
+    "check_conv2d",
 ]
