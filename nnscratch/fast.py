@@ -143,4 +143,14 @@ class Adam(optimizers.Adam):
             flush_subnormals(v)
 
 
-__all__ = ["FLOAT32_TINY", "FLUSH_EVERY", "SGD", "Adagrad", "Adam", "RMSprop", "flush_subnormals"]
+class AdamW(Adam, optimizers.AdamW):
+    r"""``nnscratch.AdamW`` with the fast ``Adam`` update: first the decoupled decay in place,
+    $\theta \leftarrow (1 - \eta_t \lambda)\,\theta$ (as PyTorch), then the step of ``Adam``."""
+
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict) -> None:
+        param *= 1 - self.current_learning_rate * self.weight_decay
+        super().update(param, grad, state)                                  # fast Adam's step
+
+
+__all__ = ["FLOAT32_TINY", "FLUSH_EVERY", "SGD", "Adagrad", "Adam", "AdamW", "RMSprop",
+           "flush_subnormals"]

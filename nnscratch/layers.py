@@ -19,7 +19,42 @@ from typing import Iterable
 
 import numpy as np
 
-from ._validate import as_2d_float, check_count, check_fraction, check_non_negative, make_rng
+from ._validate import (as_2d_float, check_count, check_fraction, check_non_negative,
+                        check_positive, make_rng)
+
+
+#: The initialisation schemes ``Dense(..., weight_scale=...)`` knows by name (chapter 20);
+#: ``"xavier"`` is another name for ``"glorot"``.
+INIT_SCHEMES = ("glorot", "he", "lecun", "xavier")
+
+
+def init_scale(weight_scale: float | str, n_inputs: int, n_neurons: int) -> float:
+    r"""The standard deviation $s$ of a Dense layer's initial weights: $w = s \cdot$ a standard
+    normal number.
+
+    A number is used as it is. The schemes keep the spread of the signal the same from layer to
+    layer (chapter 20), with $n_\text{in}$ = ``n_inputs`` and $n_\text{out}$ = ``n_neurons``:
+
+    * ``"lecun"``: $s = \sqrt{1/n_\text{in}}$, for layers followed by tanh or nothing;
+    * ``"glorot"``, also called ``"xavier"``: $s = \sqrt{2/(n_\text{in} + n_\text{out})}$, the
+      compromise between the forward pass ($1/n_\text{in}$) and the backward pass
+      ($1/n_\text{out}$);
+    * ``"he"``: $s = \sqrt{2/n_\text{in}}$, for layers followed by ReLU, which zeroes half its
+      inputs.
+    """
+    n_inputs = check_count(n_inputs, "n_inputs", "init_scale")
+    n_neurons = check_count(n_neurons, "n_neurons", "init_scale")
+    if isinstance(weight_scale, str):
+        if weight_scale == "lecun":
+            return float(np.sqrt(1.0 / n_inputs))
+        if weight_scale in ("glorot", "xavier"):
+            return float(np.sqrt(2.0 / (n_inputs + n_neurons)))
+        if weight_scale == "he":
+            return float(np.sqrt(2.0 / n_inputs))
+        also = (" (the names are lower case)" if weight_scale.lower() in INIT_SCHEMES else "")
+        raise ValueError(f"Dense: weight_scale must be a number or one of {list(INIT_SCHEMES)}, "
+                         f"got {weight_scale!r}{also}.")
+    return check_non_negative(weight_scale, "weight_scale", "Dense")
 
 
 class Layer:
@@ -78,8 +113,10 @@ class Dense(Layer):
     Backward: $\partial L/\partial W = X^\top G$, $\partial L/\partial b = \sum_i G_i$,
     $\partial L/\partial X = G W^\top$, where $G = \partial L/\partial Y$.
 
-    Weights start as ``weight_scale`` times standard normal numbers (``weight_scale="he"`` uses
-    $\sqrt{2/n_\text{inputs}}$), biases at zero. Optional penalties add
+    Weights start as ``weight_scale`` times standard normal numbers, biases at zero;
+    ``weight_scale`` may also name a scheme that depends on the layer's size: ``"he"``,
+    ``"glorot"`` (or ``"xavier"``) or ``"lecun"`` (see :func:`init_scale`, chapter 20). Optional
+    penalties add
     $\lambda_1 \sum|w| + \lambda_2 \sum w^2$ to the loss (``regularization_loss``) and their
     derivatives $\lambda_1 \operatorname{sign}(w) + 2\lambda_2 w$ to the gradients.
     """
@@ -100,12 +137,7 @@ class Dense(Layer):
         super().__init__()
         self.n_inputs = check_count(n_inputs, "n_inputs", "Dense")
         self.n_neurons = check_count(n_neurons, "n_neurons", "Dense")
-        if weight_scale == "he":
-            scale = np.sqrt(2.0 / self.n_inputs)
-        elif isinstance(weight_scale, str):
-            raise ValueError(f"Dense: weight_scale must be a number or 'he', got {weight_scale!r}.")
-        else:
-            scale = check_non_negative(weight_scale, "weight_scale", "Dense")
+        scale = init_scale(weight_scale, self.n_inputs, self.n_neurons)
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError("Dense: dtype must be a floating-point type such as np.float64, "
@@ -238,6 +270,18 @@ class Sigmoid(_Activation):
         return grad * s * (1 - s)
 
 
+class Tanh(_Activation):
+    r"""Hyperbolic tangent: $\tanh(x) = (e^x - e^{-x}) / (e^x + e^{-x})$, between $-1$ and $1$;
+    derivative $1 - \tanh^2(x)$ (chapter 20)."""
+
+    def _f(self, x: np.ndarray) -> np.ndarray:
+        return np.tanh(x)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad = self._check_grad(grad)
+        return grad * (1 - self.output**2)
+
+
 class Linear(_Activation):
     r"""The identity, $f(x) = x$, used as the output of a regression network; derivative $1$."""
 
@@ -277,6 +321,83 @@ class Dropout(Layer):
     def backward(self, grad: np.ndarray) -> np.ndarray:
         grad = self._check_grad(grad)
         return grad if self.mask is None else grad * self.mask
+
+
+class BatchNorm(Layer):
+    r"""Batch normalisation of each feature (chapter 21).
+
+    Training (``train()``): with the batch's mean $\mu$ and variance $\sigma^2$ of each column,
+    $\hat x = (x - \mu) / \sqrt{\sigma^2 + \epsilon}$ and $y = \gamma \hat x + \beta$; the running
+    averages are updated as $m \leftarrow \text{momentum} \cdot m + (1 - \text{momentum})\,\mu$
+    (the same for the variance). Inference (``eval()``): the running averages replace $\mu$ and
+    $\sigma^2$. ``params``: ``gamma`` (ones) and ``beta`` (zeros), shape ``(1, n_features)``;
+    ``buffers``: ``running_mean`` and ``running_var``, saved with the model but not trained.
+
+    Backward in training mode, with $G = \partial L/\partial y$, $N$ rows and
+    $\hat G = G \odot \gamma$: $\partial L/\partial \gamma = \sum_i G_i \odot \hat x_i$,
+    $\partial L/\partial \beta = \sum_i G_i$ and
+    $\partial L/\partial x = \frac{1}{N \sqrt{\sigma^2 + \epsilon}}\,(N \hat G - \sum_i \hat G_i
+    - \hat x \odot \sum_i \hat G_i \odot \hat x_i)$. In inference mode $\mu$ and $\sigma^2$ are
+    constants and $\partial L/\partial x = \hat G / \sqrt{\sigma^2 + \epsilon}$.
+    """
+
+    def __init__(self, n_features: int, *, momentum: float = 0.9, epsilon: float = 1e-5,
+                 dtype: type | np.dtype = np.float64) -> None:
+        super().__init__()
+        self.n_features = check_count(n_features, "n_features", "BatchNorm")
+        self.momentum = check_fraction(momentum, "momentum", "BatchNorm")
+        self.epsilon = check_positive(epsilon, "epsilon", "BatchNorm")
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError("BatchNorm: dtype must be a floating-point type such as np.float64, "
+                            f"got {dtype}.")
+        self.params["gamma"] = np.ones((1, self.n_features), dtype=dtype)
+        self.params["beta"] = np.zeros((1, self.n_features), dtype=dtype)
+        self.buffers: dict[str, np.ndarray] = {
+            "running_mean": np.zeros((1, self.n_features), dtype=dtype),
+            "running_var": np.ones((1, self.n_features), dtype=dtype)}
+        self.x_hat: np.ndarray | None = None
+        self.inv_std: np.ndarray | None = None
+        self.batch_statistics = True  # whether the last forward used the batch's mean and variance
+
+    def __repr__(self) -> str:
+        return f"BatchNorm({self.n_features})"
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = as_2d_float(x, repr(self))
+        if x.shape[1] != self.n_features:
+            raise ValueError(f"{self!r} expects input of shape (batch, {self.n_features}), got "
+                             f"shape {x.shape}. Give it as many features as the layer before "
+                             "outputs.")
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        if self.training:
+            if len(x) < 2:
+                raise ValueError(f"{self!r} needs at least 2 samples per batch while training, "
+                                 f"got {len(x)}: a batch of one has no variance. Use larger "
+                                 "batches, or call eval() for inference.")
+            mean, var = x.mean(axis=0, keepdims=True), x.var(axis=0, keepdims=True)
+            m = x.dtype.type(self.momentum)
+            self.buffers["running_mean"] = m * self.buffers["running_mean"] + (1 - m) * mean
+            self.buffers["running_var"] = m * self.buffers["running_var"] + (1 - m) * var
+        else:
+            mean, var = self.buffers["running_mean"], self.buffers["running_var"]
+        self.batch_statistics = self.training
+        self.inv_std = 1 / np.sqrt(var + x.dtype.type(self.epsilon))
+        self.x_hat = (x - mean) * self.inv_std
+        self.output = gamma * self.x_hat + beta
+        return self.output
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad = self._check_grad(grad)
+        x_hat = self.x_hat
+        self.grads["gamma"] = (grad * x_hat).sum(axis=0, keepdims=True)
+        self.grads["beta"] = grad.sum(axis=0, keepdims=True)
+        g_hat = grad * self.params["gamma"]
+        if not self.batch_statistics:
+            return g_hat * self.inv_std
+        n = len(grad)
+        return self.inv_std / n * (n * g_hat - g_hat.sum(axis=0, keepdims=True)
+                                   - x_hat * (g_hat * x_hat).sum(axis=0, keepdims=True))
 
 
 def regularization_loss(layers: Iterable[Layer]) -> float:

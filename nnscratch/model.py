@@ -10,6 +10,7 @@ keep the parameters and the architecture in a ``.npz`` file that loads without p
 from __future__ import annotations
 
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -19,18 +20,26 @@ from tqdm import tqdm
 
 from . import saving
 from ._validate import check_finite, make_rng
-from .layers import Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax
-from .losses import Loss, softmax_crossentropy_grad
-from .metrics import METRICS
+from .layers import BatchNorm, Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
+from .losses import (
+    BinaryCrossentropy,
+    Loss,
+    MeanAbsoluteError,
+    MeanSquaredError,
+    SigmoidBinaryCrossentropy,
+    softmax_crossentropy_grad,
+)
+from .metrics import METRICS, accuracy, binary_accuracy
 from .optimizers import Optimizer
 from .training import backward as _backward
 from .training import forward as _forward
-from .training import is_fused, step
+from .training import check_pairing, is_fused, step
 
 #: A metric maps ``(y_pred, y_true)`` to a number people read (higher is better).
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
 
-_SAME_SHAPE = (Dropout, Linear, ReLU, Sigmoid, Softmax)  # layers whose output has their input's shape
+# The layers whose output has their input's shape:
+_SAME_SHAPE = (BatchNorm, Dropout, Linear, ReLU, Sigmoid, Softmax, Tanh)
 _RESERVED = {"epoch", "loss", "data_loss", "regularization_loss", "learning_rate"}
 
 @dataclass
@@ -106,6 +115,8 @@ def _as_data(X: Any, y: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
                          "Reshape one feature per sample with X.reshape(-1, 1).")
     if len(X) == 0:
         raise ValueError(f"Model: {what} X has no samples.")
+    if X.dtype.kind in "fc":
+        check_finite(X, "Model", f"{what} X")
     if y.ndim == 0 or len(y) != len(X):
         raise ValueError(f"Model: {what} has {len(X)} samples in X but {y.shape[0] if y.ndim else 0} targets in y "
                          f"(shape {y.shape}); X and y must have one row per sample.")
@@ -129,6 +140,8 @@ class Model:
         self.history: History | None = None  # the latest fit's, also when it was interrupted
         for layer in layers:
             self.add(layer)
+        if loss is not None:
+            check_pairing(self.layers, loss)
 
     # --- building -------------------------------------------------------------------------------
 
@@ -211,6 +224,41 @@ class Model:
         if optimizer and self.optimizer is None:
             raise RuntimeError(f"Model.{who} needs an optimiser: Model(layers, optimizer=Adam(), "
                                "...) or model.optimizer = ...")
+        if loss:
+            check_pairing(self.layers, self.loss)
+            self._check_metric_fits_loss(who)
+
+    def _check_metric_fits_loss(self, who: str) -> None:
+        """Refuse ``metric="accuracy"`` (the default), which counts classes, with a loss that has
+        no classes: a regression loss, or yes/no outputs."""
+        if self._metric_fn is None or self._metric_fn[1] is not accuracy:
+            return
+        for kinds, what, use in (((MeanSquaredError, MeanAbsoluteError), "a regression loss",
+                                  "'regression_accuracy'"),
+                                 ((BinaryCrossentropy, SigmoidBinaryCrossentropy),
+                                  "a loss of yes/no outputs", "'binary_accuracy'")):
+            if isinstance(self.loss, kinds):
+                raise ValueError(
+                    f"Model.{who}: metric={self._metric!r} (the default) counts correct classes, "
+                    f"but the loss {self.loss!r} is {what}; pass metric={use}, another metric "
+                    "function, or metric=None."
+                )
+
+    def _score(self, output: np.ndarray, y: np.ndarray) -> float:
+        """The metric of ``output`` against ``y``, checked to be one finite number."""
+        name, fn = self._metric_fn
+        if fn is binary_accuracy and isinstance(self.loss, SigmoidBinaryCrossentropy):
+            return binary_accuracy(output, y, threshold=0.0)  # sigmoid(z) > 0.5 exactly if z > 0
+        value = fn(output, y)
+        if isinstance(value, np.ndarray) and value.size == 1:
+            value = value.reshape(())[()]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"Model: the metric {name!r} returned {value!r} "
+                            f"({type(value).__name__}); a metric must return one number.")
+        if not np.isfinite(value):
+            raise ValueError(f"Model: the metric {name!r} returned {value!r}; a metric must "
+                             "return a finite number.")
+        return float(value)
 
     # --- training -------------------------------------------------------------------------------
 
@@ -242,30 +290,48 @@ class Model:
         stopper = None
         if patience is not None:
             if monitor not in history.logs or monitor == "epoch":
-                hint = " (pass validation_data=(X_val, y_val))" if monitor.startswith("val_") else ""
-                raise ValueError(f"Model.fit: cannot monitor {monitor!r}{hint}; this run records "
-                                 f"{history.keys()[1:]}.")
+                raise ValueError(f"Model.fit: cannot monitor {monitor!r}"
+                                 f"{_monitor_hint(monitor, validation is not None, self.metric)}; "
+                                 f"this run records {history.keys()[1:]}.")
             stopper = _EarlyStopping(monitor, _positive_int(patience, "patience"), restore_best)
             history.monitor = monitor
         rng = make_rng(seed)
         bar = _Progress(progress, epochs, n_batches, self._metric_fn)
+        modes = [layer.training for layer in self.layers]
+        at = {"epoch": 1, "batch": 0, "batches": n_batches}  # where training is, for errors
         try:
             for epoch in range(1, epochs + 1):
+                at.update(epoch=epoch, batch=0)
                 order = rng.permutation(len(X)) if shuffle and n_batches > 1 else None
-                logs = {"epoch": epoch, **self._train_epoch(X, y, batch, order, bar.epoch(epoch))}
+                logs = {"epoch": epoch,
+                        **self._train_epoch(X, y, batch, order, bar.epoch(epoch), at)}
                 if validation is not None:
+                    at["batch"] = None  # the validation
                     scores = self.evaluate(*validation, batch_size=batch_size)
                     logs.update({f"val_{name}": value for name, value in scores.items()})
                 logs["learning_rate"] = self.optimizer.current_learning_rate
                 for key, values in history.logs.items():
                     values.append(logs[key])
+                _warn_if_diverging(history)
                 bar.end_epoch(logs)
                 if stopper is not None and stopper.should_stop(epoch, logs[monitor], self.layers):
                     history.stopped_epoch = epoch
                     break
+        except BaseException as error:
+            # Fail safely: the layers' modes as they were, the best parameters back, and the
+            # history so far in model.history; the error says where training stopped.
+            for layer, mode in zip(self.layers, modes):
+                layer.train(mode)
+            where = _where(at)
+            if stopper is not None and stopper.best_params is not None:
+                history.best_epoch = stopper.best_epoch
+                stopper.restore(self.layers)
+                where += f"; restored the parameters of epoch {stopper.best_epoch}"
+            raise _located(error, where)
+        else:
+            self._set_training(False)
         finally:
             bar.close()
-            self._set_training(False)
         if stopper is not None:
             history.best_epoch = stopper.best_epoch
             stopper.restore(self.layers)
@@ -284,9 +350,10 @@ class Model:
                 "learning_rate"]
 
     def _train_epoch(self, X: np.ndarray, y: np.ndarray, batch: int, order: np.ndarray | None,
-                     bar: Any) -> dict[str, float]:
+                     bar: Any, at: dict[str, Any]) -> dict[str, float]:
         """One pass of ``training.step`` over ``X`` in batches (rows ``order`` if given, else in
-        order); returns the epoch's mean losses and metric, each batch weighted by its size."""
+        order); returns the epoch's mean losses and metric, each batch weighted by its size.
+        Stops with an error when the loss is no longer finite; ``at["batch"]`` counts batches."""
         # The first layer's input is the data, whose gradient nobody uses: a Dense skips it.
         input_grad = not isinstance(self.layers[0], Dense)
         n = len(X)
@@ -294,15 +361,21 @@ class Model:
         if self._metric_fn:
             sums[self._metric_fn[0]] = 0.0
         for start in range(0, n, batch):
+            at["batch"] += 1
             rows = slice(start, start + batch) if order is None else order[start:start + batch]
             xb, yb = X[rows], y[rows]
             data_loss, penalty, output = step(self.layers, self.loss, self.optimizer, xb, yb,
                                               input_grad=input_grad)
+            if not np.isfinite(data_loss + penalty):
+                raise ValueError(
+                    f"the loss became {data_loss + penalty} (data loss {data_loss}, penalties "
+                    f"{penalty}): the weights have diverged. Try a smaller learning_rate than "
+                    f"{self.optimizer.learning_rate}."
+                )
             sums["data_loss"] += data_loss * len(xb)
             sums["regularization_loss"] += penalty * len(xb)
             if self._metric_fn:
-                name, metric = self._metric_fn
-                sums[name] += metric(output, yb) * len(xb)
+                sums[self._metric_fn[0]] += self._score(output, yb) * len(xb)
             bar.update(sums, min(start + batch, n))
         logs = {name: total / n for name, total in sums.items()}
         logs["loss"] = (sums["data_loss"] + sums["regularization_loss"]) / n
@@ -335,8 +408,7 @@ class Model:
         out = self.predict(X, batch_size)
         scores = {"loss": self.loss.forward(out, y)}
         if self._metric_fn:
-            name, fn = self._metric_fn
-            scores[name] = float(fn(out, y))
+            scores[self._metric_fn[0]] = self._score(out, y)
         return scores
 
     # --- description ----------------------------------------------------------------------------
@@ -389,6 +461,48 @@ class Model:
         """Rebuild a model saved with ``save``: its layers, parameters (in their saved dtype),
         loss and metric. The optimiser is not saved; set ``model.optimizer`` to train further."""
         return saving.load(cls, path)
+
+
+def _monitor_hint(monitor: str, validation: bool, metric: Any) -> str:
+    """Why ``monitor`` is not recorded, and what to change."""
+    if monitor.startswith("val_") and not validation:
+        return " (pass validation_data=(X_val, y_val))"
+    if monitor.removeprefix("val_") not in ("loss", "data_loss", "regularization_loss"):
+        return (f" (the model's metric is {metric!r}; set Model(..., metric=...) to the metric "
+                "you want to monitor, or monitor 'val_loss')")
+    return ""
+
+
+#: ``fit`` warns when an epoch's loss is this many times the first epoch's: it is diverging.
+DIVERGING = 3.0
+
+
+def _warn_if_diverging(history: History) -> None:
+    """Warn, once per run, when the loss has risen to ``DIVERGING`` times the first epoch's."""
+    losses = history["loss"]
+    if len(losses) > 1 and losses[-1] > DIVERGING * losses[0] and not any(
+            loss > DIVERGING * losses[0] for loss in losses[1:-1]):
+        warnings.warn(f"Model.fit: the loss rose from {losses[0]:.4g} in epoch 1 to "
+                      f"{losses[-1]:.4g} in epoch {len(losses)}; training is diverging. Try a "
+                      "smaller learning_rate.", RuntimeWarning, stacklevel=3)
+
+
+def _where(at: dict[str, Any]) -> str:
+    """``"epoch 3, batch 5 of 10"`` (or ``"epoch 3, validation"``)."""
+    part = "validation" if at["batch"] is None else f"batch {at['batch']} of {at['batches']}"
+    return f"Model.fit stopped in epoch {at['epoch']}, {part}"
+
+
+def _located(error: BaseException, where: str) -> BaseException:
+    """``error`` with ``where`` in front of its message: the same type for the usual errors,
+    a note (shown with the traceback) for the others, such as ``KeyboardInterrupt``."""
+    if type(error) in (ValueError, TypeError, RuntimeError, FloatingPointError,
+                       ZeroDivisionError, OverflowError, IndexError, KeyError, MemoryError):
+        located = type(error)(f"{where}: {error}")
+        located.__cause__ = error
+        return located
+    error.add_note(f"{where}. The history so far is in model.history.")
+    return error
 
 
 def _validation_data(data: Any, X: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

@@ -9,8 +9,15 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from .layers import Dense, Layer, Softmax, regularization_loss
-from .losses import CategoricalCrossentropy, Loss, softmax_crossentropy_grad
+from ._validate import check_positive
+from .layers import Dense, Layer, Sigmoid, Softmax, regularization_loss
+from .losses import (
+    CategoricalCrossentropy,
+    Loss,
+    SigmoidBinaryCrossentropy,
+    SoftmaxCrossentropy,
+    softmax_crossentropy_grad,
+)
 from .optimizers import Optimizer
 
 
@@ -40,6 +47,28 @@ def backward(layers: Sequence[Layer], grad: np.ndarray, *,
     return first.backward(grad, input_grad=False)
 
 
+def grad_norm(layers: Sequence[Layer]) -> float:
+    r"""The norm of all the layers' gradients together, $\sqrt{\sum g^2}$ over every entry of
+    every array in every layer's ``grads``."""
+    return float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2))
+                             for layer in layers for g in layer.grads.values())))
+
+
+def clip_grad_norm(layers: Sequence[Layer], max_norm: float) -> float:
+    r"""Scale every gradient of ``layers`` by $\min(1, c / \lVert g \rVert)$, where
+    $\lVert g \rVert$ is :func:`grad_norm` and $c$ = ``max_norm``, so that the norm of the whole
+    gradient is at most $c$ and its direction is kept (chapter 20). Call it between ``backward``
+    and ``optimizer.step``. Returns the norm before clipping."""
+    max_norm = check_positive(max_norm, "max_norm", "clip_grad_norm")
+    norm = grad_norm(layers)
+    if norm > max_norm:
+        factor = max_norm / norm
+        for layer in layers:
+            for name, g in layer.grads.items():
+                layer.grads[name] = g * g.dtype.type(factor)
+    return norm
+
+
 def is_fused(layers: Sequence[Layer], loss: Loss) -> bool:
     r"""True when the network ends in ``Softmax`` and the loss is ``CategoricalCrossentropy``.
 
@@ -48,6 +77,20 @@ def is_fused(layers: Sequence[Layer], loss: Loss) -> bool:
     """
     return bool(layers) and isinstance(layers[-1], Softmax) and isinstance(
         loss, CategoricalCrossentropy)
+
+
+def check_pairing(layers: Sequence[Layer], loss: Loss) -> None:
+    """Refuse a network that ends in the activation its loss applies itself: ``Softmax`` before
+    ``SoftmaxCrossentropy`` (or ``Sigmoid`` before ``SigmoidBinaryCrossentropy``) would apply it
+    twice, and training gets stuck without a word."""
+    for activation, fused, plain in ((Softmax, SoftmaxCrossentropy, "CategoricalCrossentropy"),
+                                     (Sigmoid, SigmoidBinaryCrossentropy, "BinaryCrossentropy")):
+        if layers and isinstance(layers[-1], activation) and isinstance(loss, fused):
+            raise ValueError(
+                f"The network ends in {layers[-1]!r}, but {loss!r} takes logits and applies "
+                f"{activation.__name__.lower()} itself, so it would be applied twice. Remove the "
+                f"last {activation.__name__}(), or use {plain}() with it."
+            )
 
 
 class StepResult(NamedTuple):
@@ -62,6 +105,7 @@ def step(layers: Sequence[Layer], loss: Loss, optimizer: Optimizer, x: np.ndarra
          *, input_grad: bool = True) -> StepResult:
     """One step of gradient descent on the batch ``(x, y)``: the layers in training mode,
     forward, loss, backward and one update. ``input_grad=False``: see :func:`backward`."""
+    check_pairing(layers, loss)
     for layer in layers:
         layer.train()
     output = forward(layers, x)

@@ -7,6 +7,7 @@
 #   4. the same under OPENBLAS_CORETYPE=Prescott, SandyBridge and Haswell with one BLAS thread each;
 #   5. the book built with warnings as errors, and its pages opened in headless Chromium.
 # Usage: bash scripts/test.sh            (FAST=1 skips steps 2 and 4)
+# Steps 2-5 run two at a time; each prints how long it took and the end of its log.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 LOGS=$(mktemp -d)
@@ -14,35 +15,55 @@ status=0
 t0=$SECONDS
 step() { echo; echo "== $1 ($(( SECONDS - t0 )) s elapsed)"; }
 
+# Steps 2-5 run two at a time (each in the background, its output in a log): the machine's two cores
+# stay busy, and what one job spends waiting (a kernel starting, a browser) the other uses.
+declare -A PID START
+job() {  # job NAME COMMAND...: start COMMAND in the background, its output in $LOGS/NAME.log
+  local name=$1; shift
+  START[$name]=$SECONDS
+  ( "$@" ) > "$LOGS/$name.log" 2>&1 &
+  PID[$name]=$!
+}
+finish() {  # finish NAME: wait for the job, say how long it took, show the end of its log
+  local name=$1 rc=0
+  wait "${PID[$name]}" || rc=$?
+  echo "-- $name: $([ $rc = 0 ] && echo passed || echo FAILED) in $(( SECONDS - ${START[$name]} )) s"
+  if [ $rc = 0 ]; then
+    tail -n 25 "$LOGS/$name.log" | grep -vE '^\s*$' | tail -n 8
+  else
+    status=1
+    tail -n 80 "$LOGS/$name.log"
+  fi
+}
+nbval() { python -m pytest --nbval --nbval-current-env notebooks -q -p no:randomly; }
+nbval_core() { OPENBLAS_CORETYPE=$1 OPENBLAS_NUM_THREADS=1 nbval; }
+
 step "1. unit tests of nnscratch"
 python -m pytest tests --ignore=tests/book --ignore=tests/integration -q -p no:randomly \
   || status=1
 
-if [ "${FAST:-0}" != 1 ]; then
-  step "2. integration: student edition, Colab-style run, the wheel (one BLAS thread per kernel)"
-  OPENBLAS_NUM_THREADS=1 python -m pytest tests/integration -q -p no:randomly || status=1
+if [ "${FAST:-0}" = 1 ]; then
+  step "3. notebooks, nbval, default BLAS kernel"
+  nbval || status=1
+  step "5. book build (-W) and browser tests"
+  python -m pytest tests/book -q -p no:randomly || status=1
+else
+  step "2. integration (student edition, Colab-style run, the wheel, nbgrader) and 3. nbval, default kernel"
+  job "2-integration" env OPENBLAS_NUM_THREADS=1 python -m pytest tests/integration -q -p no:randomly
+  job "3-nbval-default" nbval
+  finish "2-integration"
+  finish "3-nbval-default"
+
+  step "4. notebooks, nbval, other BLAS kernels (one thread each), with 5. book build (-W) and browser tests"
+  job "4-nbval-Prescott" nbval_core Prescott
+  job "4-nbval-SandyBridge" nbval_core SandyBridge
+  finish "4-nbval-Prescott"
+  job "5-book" python -m pytest tests/book -q -p no:randomly
+  finish "4-nbval-SandyBridge"
+  job "4-nbval-Haswell" nbval_core Haswell
+  finish "5-book"
+  finish "4-nbval-Haswell"
 fi
-
-step "3. notebooks, nbval, default BLAS kernel"
-python -m pytest --nbval --nbval-current-env notebooks -q || status=1
-
-if [ "${FAST:-0}" != 1 ]; then
-  step "4. notebooks, nbval, other BLAS kernels (one thread each, two at a time)"
-  run_core() {
-    OPENBLAS_CORETYPE=$1 OPENBLAS_NUM_THREADS=1 python -m pytest --nbval --nbval-current-env notebooks -q \
-      > "$LOGS/$1.log" 2>&1
-  }
-  pids=()
-  for core in Prescott SandyBridge; do run_core $core & pids+=($!); done
-  for i in 0 1; do wait "${pids[$i]}" || status=1; done
-  run_core Haswell || status=1
-  for core in Prescott SandyBridge Haswell; do
-    echo "-- OPENBLAS_CORETYPE=$core"; tail -n 25 "$LOGS/$core.log" | grep -vE '^\s*$' | tail -n 12
-  done
-fi
-
-step "5. book build (-W) and browser tests"
-python -m pytest tests/book -q || status=1
 
 echo
 echo "== all tests done in $(( SECONDS - t0 )) s; $([ $status = 0 ] && echo PASSED || echo FAILED)"

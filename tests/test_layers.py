@@ -288,7 +288,7 @@ def test_backward_with_gradient_of_wrong_shape(make):
         layer.backward(np.ones((4, 5)))
 
 
-@pytest.mark.parametrize("args, kwargs", [((0, 3), {}), ((2, 0), {}), ((2, 3), {"weight_scale": "xavier"}),
+@pytest.mark.parametrize("args, kwargs", [((0, 3), {}), ((2, 0), {}), ((2, 3), {"weight_scale": "kaiming"}),
                                           ((2, 3), {"weight_regularizer_l1": -0.1}),
                                           ((2, 3), {"bias_regularizer_l2": float("nan")})])
 def test_dense_bad_construction(args, kwargs):

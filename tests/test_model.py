@@ -461,9 +461,9 @@ def test_files_without_architecture_need_load_params(saved):
 def test_unknown_layer_types_and_bad_descriptions_are_refused(saved):
     model, path = saved
     arch = model.architecture()
-    arch["layers"][1] = {"type": "Tanh"}
+    arch["layers"][1] = {"type": "MyLayer"}
     rewrite(path, architecture=np.array(json.dumps(arch)))
-    with pytest.raises(ValueError, match=r"layer 1 has type 'Tanh', which Model.load cannot rebuild.*load_params"):
+    with pytest.raises(ValueError, match=r"layer 1 has type 'MyLayer', which Model.load cannot rebuild.*load_params"):
         Model.load(path)
     arch["layers"][1] = {"type": "Dropout", "rate": 2.0}
     rewrite(path, architecture=np.array(json.dumps(arch)))

@@ -95,9 +95,9 @@ def test_only_github_actions_and_no_secret():
             assert re.fullmatch(r"actions/[\w-]+@v\d+", action), f"{path.name}: {action}: not GitHub's own @vN"
 
 
-def test_the_button_step_finds_the_repository_url_in_the_config():
-    """The workflow rewrites the one line `  url: ...` of _config.yml: it must be the repository's URL."""
-    config = (ROOT / "_config.yml").read_text()
-    lines = re.findall(r"^  url: (.*)$", config, re.M)
-    assert lines == [yaml.safe_load(config)["repository"]["url"]]
-    assert "sed -i \"s|^  url: .*\\$|" in BOOK.read_text()
+def test_the_button_step_rewrites_every_use_of_the_repository_address():
+    """On main the workflow points the buttons (and every other use of the address) at the repository it
+    runs in, with the one script that owns the address."""
+    text = BOOK.read_text()
+    assert 'scripts/set_repository.py "${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}"' in text
+    assert "scripts/set_repository.py --check" in text

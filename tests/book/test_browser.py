@@ -35,12 +35,22 @@ def browser():
         b.close()
 
 
-def open_page(browser, url: str, width: int = 1280):
-    """Load ``url``; return the page and the list of requests that failed (to this site or elsewhere)."""
-    page = browser.new_page(viewport={"width": width, "height": 900})
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def open_page(browser, url: str, width: int = 1280, height: int = 900):
+    """Load ``url``; return the page and the list of requests that failed (to this site or elsewhere).
+
+    The page's console errors and uncaught exceptions are collected in ``page.errors``."""
+    page = browser.new_page(viewport={"width": width, "height": height})
     failed: list[str] = []
+    errors: list[str] = []
+    page.errors = errors
     page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
     page.on("response", lambda r: failed.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None)
+    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
     response = page.goto(url, wait_until="load")
     assert response is not None and response.ok, f"{url}: {response and response.status}"
     return page, failed
@@ -48,7 +58,7 @@ def open_page(browser, url: str, width: int = 1280):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_page_loads_with_math_and_figures(browser, site, name):
-    page, failed = open_page(browser, f"{site}/{name}.html")
+    page, failed = open_page(browser, f"{site}/{name}.html", **DESKTOP)
     try:
         # Math: every page that has TeX gets it typeset by the MathJax served with the site.
         if page.locator("span.math, div.math").count():
@@ -60,6 +70,8 @@ def test_page_loads_with_math_and_figures(browser, site, name):
             ok = img.evaluate("i => i.complete && i.naturalWidth > 0")
             assert ok, f"image {img.get_attribute('src')} did not load"
         assert not failed, f"failed requests: {failed}"
+        page.wait_for_timeout(200)  # late errors of the page's scripts
+        assert not page.errors, f"errors in the browser's console: {page.errors}"
     finally:
         page.close()
 
@@ -103,10 +115,78 @@ def test_search_finds_a_term(browser, site):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_page_fits_a_phone_screen(browser, site, name):
-    """At 390 px wide (a phone), the page itself never scrolls sideways (code blocks may, inside)."""
-    page, _ = open_page(browser, f"{site}/{name}.html", width=390)
+    """At 390 px wide (a phone), the page itself never scrolls sideways (code blocks may, inside, with a
+    visible cue), and the console stays free of errors."""
+    page, failed = open_page(browser, f"{site}/{name}.html", **PHONE)
     try:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the page is {overflow} px wider than the screen"
+        # Every code block or output wider than the screen scrolls inside its box, with the edge shadows.
+        wide = page.eval_on_selector_all("main div.highlight > pre", """els => els
+            .filter(e => e.scrollWidth > e.clientWidth + 1)
+            .map(e => [getComputedStyle(e).overflowX, getComputedStyle(e).backgroundImage,
+                       e.textContent.slice(0, 40)])""")
+        for overflow_x, background, text in wide:
+            assert overflow_x in ("auto", "scroll"), f"wide block {text!r} is clipped ({overflow_x})"
+            assert background.count("linear-gradient") == 4, f"wide block {text!r} has no scroll shadows"
+        assert not failed, f"failed requests: {failed}"
+        page.wait_for_timeout(200)
+        assert not page.errors, f"errors in the browser's console: {page.errors}"
+    finally:
+        page.close()
+
+
+def test_wide_outputs_show_that_they_scroll(browser, site):
+    """A chapter known for wide outputs has some; they scroll, they do not make the page wider."""
+    page, _ = open_page(browser, f"{site}/notebooks/06_loss_and_accuracy.html", **PHONE)
+    try:
+        count = page.eval_on_selector_all(
+            "main .cell_output div.highlight > pre", "els => els.filter(e => e.scrollWidth > e.clientWidth).length")
+        assert count >= 1, "expected at least one output wider than a phone"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_phone_reader_reaches_chapter_list_and_contents(browser, site, name):
+    """At 390x844, tapping the menu button opens the chapter list as a drawer; tapping the contents
+    button (on pages with sections) opens the page's contents."""
+    page, _ = open_page(browser, f"{site}/{name}.html", **PHONE)
+    try:
+        menu = page.locator("button.primary-toggle:visible")
+        assert menu.count() == 1, "one visible menu button"
+        menu.click()
+        drawer = page.locator("#pst-primary-sidebar-modal")
+        drawer.wait_for(state="visible", timeout=5_000)
+        chapter_links = drawer.locator("nav.bd-links a.reference.internal:visible")
+        assert chapter_links.count() >= len(PAGES) - 1, "the drawer lists every chapter"
+        page.keyboard.press("Escape")
+        drawer.wait_for(state="hidden", timeout=5_000)
+
+        contents_button = page.locator("button.secondary-toggle:visible")
+        if page.locator("#pst-secondary-sidebar nav.page-toc a").count():
+            assert contents_button.count() == 1, "a page with sections has a visible contents button"
+            contents_button.click()
+            contents = page.locator("#pst-secondary-sidebar-modal")
+            contents.wait_for(state="visible", timeout=5_000)
+            assert contents.locator("nav.page-toc a:visible").count() >= 1, "the page's contents are listed"
+        assert not page.errors, f"errors in the browser's console: {page.errors}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", [TOC["root"], CHAPTERS[0]])
+def test_menu_button_hides_and_shows_the_sidebar_on_a_wide_screen(browser, site, name):
+    page, _ = open_page(browser, f"{site}/{name}.html", **DESKTOP)
+    try:
+        sidebar = page.locator("#pst-primary-sidebar")
+        menu = page.locator("button.primary-toggle:visible")
+        assert sidebar.is_visible() and menu.count() == 1
+        menu.click()
+        sidebar.wait_for(state="hidden", timeout=5_000)
+        menu.click()
+        sidebar.wait_for(state="visible", timeout=5_000)
+        assert page.locator("#pst-primary-sidebar-modal[open]").count() == 0, "no drawer on a wide screen"
+        assert not page.errors, f"errors in the browser's console: {page.errors}"
     finally:
         page.close()

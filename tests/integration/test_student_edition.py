@@ -207,12 +207,52 @@ def test_conversion_handles_every_marker_form():
 # =========================================================================== execution, chapters with checks
 
 
-def execute_until_last_check(path: Path, cwd: Path):
-    """Run a student copy, errors allowed, up to and including its last self-check cell (what follows
-    cannot change what the checks report)."""
+def is_setup(cell) -> bool:
+    return "remove-cell" in cell.metadata.get("tags", [])
+
+
+def is_import_cell(cell) -> bool:
+    """The chapter's imports (``import numpy as np`` ...), not the hidden setup cell."""
+    return (cell.cell_type == "code" and "import numpy as np" in cell.source
+            and "remove-cell" not in cell.metadata.get("tags", []))
+
+
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)
+
+
+def definitions_of(source: str) -> str:
+    """The statements of a cell that only import, define a function or a class, or name a
+    constant: cheap to run, and what a stub or a check may build on (a class to subclass, a
+    helper to pass); the cell's other statements (data, training, figures) are left out."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return ""
+    kept = [node for node in body if isinstance(node, DEFINITIONS)
+            or (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+                and all(isinstance(target, ast.Name) for target in node.targets))]
+    return "\n\n".join(ast.get_source_segment(source, node) for node in kept)
+
+
+def execute_exercises(path: Path, cwd: Path):
+    """Run a student copy's exercises: its imports and definitions, then every stub and self-check
+    cell in order, errors allowed (each stub raises, as in a plain run).
+
+    The lesson's other statements (data, training, figures) are not run again: the lesson's cells
+    are the original's, unchanged (checked by
+    ``test_student_copy_keeps_exercises_and_checks_and_clears_outputs``), which nbval executes; the
+    stubs and checks build only on the chapter's imports and definitions."""
     nb = nbformat.read(path, as_version=4)
-    last = max(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and CHECK_CALL in c.source)
-    nb.cells = nb.cells[:last + 1]
+    first_import = next(c for c in nb.cells if is_import_cell(c))
+    cells = [first_import]
+    for cell in nb.cells:
+        if cell.cell_type != "code" or cell is first_import or is_setup(cell):
+            continue
+        if is_stub(cell) or CHECK_CALL in cell.source:
+            cells.append(cell)
+        elif definitions_of(cell.source):
+            cells.append(nbformat.v4.new_code_cell(definitions_of(cell.source)))
+    nb.cells = cells
     NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(cwd)}}).execute()
     return nb
@@ -220,12 +260,13 @@ def execute_until_last_check(path: Path, cwd: Path):
 
 @pytest.fixture(scope="module")
 def executed(student_dir):
-    """The student copy of every chapter with self-checks, executed (each in its own kernel, two at a time).
+    """The exercises of the student copy of every chapter with self-checks, executed (each in its
+    own kernel, two at a time).
 
     The originals are not executed here: nbval re-executes every committed chapter and compares each stored
     output, the self-checks' reports included, so the stored outputs stand for a run with the solutions."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {p.name: pool.submit(execute_until_last_check, student_dir / p.name, student_dir)
+        futures = {p.name: pool.submit(execute_exercises, student_dir / p.name, student_dir)
                    for p in CHECKED}
         return {name: f.result() for name, f in futures.items()}
 
@@ -244,15 +285,15 @@ def output_text(cell) -> str:
 
 @pytest.mark.skipif(not CHECKED, reason="no chapter has self-check cells yet")
 @pytest.mark.parametrize("path", CHECKED, ids=lambda p: p.stem)
-def test_student_copy_runs_to_its_first_stub_and_the_checks_fail_on_stubs(executed, path):
+def test_student_exercises_run_the_stubs_stop_and_the_checks_fail_on_stubs(executed, path):
     nb = executed[path.name]
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    first_stub = next(i for i, c in enumerate(code) if is_stub(c))
-    for cell in code[:first_stub]:
-        assert cell.execution_count is not None
-        assert not [o for o in cell.outputs if o.output_type == "error"], output_text(cell)
-    errors = [o for o in code[first_stub].outputs if o.output_type == "error"]
-    assert [e.ename for e in errors] == ["NotImplementedError"], "the first stub stops a plain run"
+    imports, *code = nb.cells
+    assert not [o for o in imports.outputs if o.output_type == "error"], output_text(imports)
+    # (A definition that needs the lesson's data, a default argument computed from it, may fail
+    # here; a stub or check that needed it would then fail below.)
+    for cell in (c for c in code if is_stub(c)):
+        errors = [o.ename for o in cell.outputs if o.output_type == "error"]
+        assert errors == ["NotImplementedError"], "every stub stops a plain run with its hint"
     check_cells = [c for c in code if CHECK_CALL in c.source]
     assert check_cells
     for cell in check_cells:
