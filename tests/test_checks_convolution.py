@@ -1,4 +1,4 @@
-"""The self-check of chapter 22: it passes the chapter's solution, fails the typical mistakes with
+"""The self-check of chapter 22 (Part V): it passes the chapter's solution, fails the typical mistakes with
 the hint written for them, and reports, never raises, unfinished or broken code."""
 
 from __future__ import annotations
