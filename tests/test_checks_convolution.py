@@ -1,5 +1,5 @@
-"""The self-check of chapter 22 (Part V): it passes the chapter's solution, fails the typical mistakes with
-the hint written for them, and reports, never raises, unfinished or broken code."""
+"""The self-check of chapter 22 (Part V): it passes the chapter's solution, fails the typical
+mistakes with the hint written for them, and reports, never raises, unfinished or broken code."""
 
 from __future__ import annotations
 
