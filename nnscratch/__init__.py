@@ -7,6 +7,7 @@ and later chapters import it from here.
 """
 
 from . import autograd, fast
+from .conv import Conv2D, Flatten, MaxPool2D, Reshape
 from .data import (
     FASHION_MNIST_CLASSES,
     MNIST_CLASSES,
@@ -55,7 +56,7 @@ __all__ = [
     "History", "Model", "autograd", "fast",
     "CosineDecay", "LinearWarmup", "StepDecay",
     "Adagrad", "Adam", "AdamW", "BatchNorm", "BinaryCrossentropy", "CategoricalCrossentropy",
-    "Dense", "Dropout", "Layer", "Linear", "Loss", "MeanAbsoluteError", "MeanSquaredError",
+    "Conv2D", "Dense", "Dropout", "Flatten", "Layer", "MaxPool2D", "Reshape", "Linear", "Loss", "MeanAbsoluteError", "MeanSquaredError",
     "Optimizer", "RMSprop", "ReLU", "SGD", "Sigmoid", "SigmoidBinaryCrossentropy", "Softmax",
     "SoftmaxCrossentropy", "Tanh", "accuracy", "backward", "binary_accuracy", "clip_grad_norm",
     "forward", "grad_norm", "gradcheck", "gradcheck_loss", "init_scale", "numerical_gradient",

@@ -5,17 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 
-def as_2d_float(x: object, who: str) -> np.ndarray:
-    """Return ``x`` as a 2-D floating-point array (no copy when it already is one)."""
+def as_2d_float(x: object, who: str, *, images: bool = False) -> np.ndarray:
+    """Return ``x`` as a 2-D floating-point array (no copy when it already is one).
+
+    ``images=True`` (element-wise layers such as ``ReLU``) also accepts a 4-D batch of images,
+    ``(batch, channels, height, width)``, as convolutional layers give it (chapter 22)."""
     arr = np.asarray(x)
     if arr.dtype.kind not in "fiub":
         raise TypeError(f"{who} expects numbers, got an array of dtype {arr.dtype}.")
     if arr.dtype.kind != "f":
         arr = arr.astype(np.float64)
-    if arr.ndim != 2:
+    if arr.ndim != 2 and not (images and arr.ndim == 4):
+        also = " or a 4-D array (batch, channels, height, width)" if images else ""
         raise ValueError(
-            f"{who} expects a 2-D array of shape (batch, features), got shape {arr.shape}. "
-            "Reshape a single sample with x.reshape(1, -1)."
+            f"{who} expects a 2-D array of shape (batch, features){also}, got shape "
+            f"{arr.shape}. Reshape a single sample with x.reshape(1, -1)."
         )
     return arr
 

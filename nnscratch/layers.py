@@ -209,10 +209,15 @@ class Dense(Layer):
 
 
 class _Activation(Layer):
-    """An element-wise or row-wise function without parameters; keeps the input dtype."""
+    """An element-wise or row-wise function without parameters; keeps the input dtype.
+
+    Element-wise ones (``elementwise = True``) also take 4-D images ``(batch, channels, height,
+    width)``, the output of a convolution (chapter 22); ``Softmax`` works on rows only."""
+
+    elementwise = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = as_2d_float(x, repr(self))
+        x = as_2d_float(x, repr(self), images=self.elementwise)
         self.input = x
         self.output = self._f(x)
         return self.output
@@ -239,6 +244,8 @@ class Softmax(_Activation):
     overflowing. Backward (Jacobian times gradient, row by row):
     $\partial L/\partial z = s \odot (g - \sum_j g_j s_j)$.
     """
+
+    elementwise = False
 
     def _f(self, x: np.ndarray) -> np.ndarray:
         e = np.exp(x - x.max(axis=1, keepdims=True))
@@ -301,7 +308,7 @@ class Dropout(Layer):
         return f"Dropout({self.rate})"
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = as_2d_float(x, repr(self))
+        x = as_2d_float(x, repr(self), images=True)
         if self.training and self.rate > 0:
             keep = self.rng.random(x.shape, dtype=x.dtype) >= self.rate
             self.mask = keep * x.dtype.type(1 / (1 - self.rate))

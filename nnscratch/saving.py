@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from .conv import Conv2D, Flatten, MaxPool2D, Reshape
 from .layers import BatchNorm, Dense, Dropout, Layer, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .losses import (
     BinaryCrossentropy,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The layers and losses ``load`` can rebuild from their names.
 LAYERS = {cls.__name__: cls for cls in (BatchNorm, Dense, Dropout, Linear, ReLU, Sigmoid, Softmax,
-                                        Tanh)}
+                                        Tanh, Conv2D, Flatten, MaxPool2D, Reshape)}
 LOSSES = {cls.__name__: cls for cls in (BinaryCrossentropy, CategoricalCrossentropy,
                                         MeanAbsoluteError, MeanSquaredError,
                                         SigmoidBinaryCrossentropy, SoftmaxCrossentropy)}
@@ -53,6 +54,14 @@ def architecture(model: "Model") -> dict[str, Any]:
             config.update(n_inputs=layer.n_inputs, n_neurons=layer.n_neurons, **layer.regularizers)
         elif type(layer) is Dropout:
             config["rate"] = layer.rate
+        elif type(layer) is Conv2D:
+            config.update(in_channels=layer.in_channels, out_channels=layer.out_channels,
+                          kernel_size=list(layer.kernel_size), stride=layer.stride,
+                          padding=layer.padding)
+        elif type(layer) is MaxPool2D:
+            config.update(pool_size=layer.pool_size, stride=layer.stride)
+        elif type(layer) is Reshape:
+            config["shape"] = list(layer.shape)
         elif type(layer) is BatchNorm:
             config.update(n_features=layer.n_features, momentum=layer.momentum,
                           epsilon=layer.epsilon)
@@ -295,6 +304,10 @@ def _build_layer(i: int, config: dict[str, Any], arrays: dict[str, np.ndarray],
             if kind == "BatchNorm":
                 return BatchNorm(dtype=dtype, **args)
             return Dense(rng=0, dtype=dtype, **args)
+        if kind == "Conv2D":
+            saved = arrays.get(f"layer{i}.W")
+            dtype = saved.dtype if saved is not None and saved.dtype.kind == "f" else np.float64
+            return Conv2D(rng=0, dtype=dtype, **args)
         return LAYERS[kind](**args)
     except (TypeError, ValueError) as e:
         raise ValueError(f"{path}: layer {i} ({kind}) cannot be rebuilt from {args}: {e}") from e

@@ -188,3 +188,60 @@ def test_whole_network_gradient(seed):
             analytic = layer.grads[name].copy()
             numeric = nn.numerical_gradient(lambda: loss.forward(nn.forward(layers, x), y), layer.params[name])
             assert nn.relative_error(analytic, numeric) < TOL
+
+
+# ----------------------------------------------------------------------------- image layers (chapter 22)
+
+
+@given(batch=st.integers(1, 3), c_in=st.integers(1, 3), c_out=st.integers(1, 3),
+       kernel=st.integers(1, 3), stride=st.integers(1, 3), padding=st.integers(0, 2),
+       size=st.integers(3, 6), seed=seeds)
+def test_conv2d_gradients(batch, c_in, c_out, kernel, stride, padding, size, seed):
+    rng = np.random.default_rng(seed)
+    layer = nn.Conv2D(c_in, c_out, kernel, stride=stride, padding=padding, rng=rng)
+    layer.params["b"][...] = rng.standard_normal((1, c_out))
+    errors = nn.gradcheck(layer, rng.standard_normal((batch, c_in, size, size + 1)), rng=rng)
+    assert set(errors) == {"x", "W", "b"}
+    assert_all_small(errors)
+
+
+@given(batch=st.integers(1, 3), channels=st.integers(1, 3), pool=st.integers(1, 3),
+       stride=st.integers(1, 3), size=st.integers(3, 6), seed=seeds)
+def test_maxpool2d_gradients(batch, channels, pool, stride, size, seed):
+    rng = np.random.default_rng(seed)
+    # distinct values at least 0.01 apart: no ties, so every window's maximum has a clear derivative
+    n = batch * channels * size * (size + 1)
+    x = (rng.permutation(n) * 0.01).reshape(batch, channels, size, size + 1)
+    assert_all_small(nn.gradcheck(nn.MaxPool2D(pool, stride=stride), x, rng=rng))
+
+
+@pytest.mark.parametrize("layer,shape", [(nn.Flatten(), (2, 3, 4, 5)), (nn.Reshape((2, 3, 2)), (4, 12)),
+                                         (ReLU(), (2, 3, 4, 4)), (Sigmoid(), (2, 3, 4, 4))])
+def test_shape_and_elementwise_layers_on_images(layer, shape):
+    x = away_from_zero(np.random.default_rng(0), shape)
+    assert_all_small(nn.gradcheck(layer, x))
+
+
+@given(seed=seeds)
+def test_whole_convolutional_network_gradient(seed):
+    """Reshape -> Conv2D -> MaxPool2D -> Flatten -> Dense -> SoftmaxCrossentropy: dL/dW of both.
+
+    (ReLU is left out: its zeros would tie in the pooling windows, where max has no derivative.)"""
+    rng = np.random.default_rng(seed)
+    layers = [nn.Reshape((2, 5, 5)), nn.Conv2D(2, 3, 3, padding=1, rng=rng), nn.MaxPool2D(2),
+              nn.Flatten(), Dense(12, 3, rng=rng, weight_scale=0.3)]
+    x, y = rng.standard_normal((4, 50)), rng.integers(0, 3, 4)
+    loss = SoftmaxCrossentropy()
+    loss.forward(nn.forward(layers, x), y)
+    nn.backward(layers, loss.backward())
+    conv_out = layers[1].output[:, :, :4, :4]  # the 2x2 windows of the pooling, as rows of 4
+    windows = np.sort(conv_out.reshape(4, 3, 2, 2, 2, 2).transpose(0, 1, 2, 4, 3, 5)
+                      .reshape(4, 3, 2, 2, 4), axis=-1)
+    assume(np.min(windows[..., -1] - windows[..., -2]) > 1e-4)  # no tie for a window's maximum
+    assume(loss.output[np.arange(4), y].min() > 1e-6)  # no probability clipped at 1e-7
+    for layer in (layers[1], layers[4]):
+        for name in ("W", "b"):
+            analytic = layer.grads[name].copy()
+            numeric = nn.numerical_gradient(lambda: loss.forward(nn.forward(layers, x), y),
+                                            layer.params[name])
+            assert nn.relative_error(analytic, numeric) < TOL

@@ -68,18 +68,22 @@ expects (chapter in brackets):
   uniform weights with Glorot's variance $2/(n_\text{inputs} + n_\text{neurons})$ (20).
 * ``check_batchnorm_forward(batchnorm_forward)``: ``batchnorm_forward(x, gamma, beta, epsilon)``
   -> each column normalised over the batch, scaled by ``gamma`` and shifted by ``beta`` (21).
+* ``check_conv2d(conv2d)``: ``conv2d(x, W, b, stride, padding) -> (N, F, OH, OW)`` for images
+  ``x`` ``(N, C, H, W)``, filters ``W`` ``(F, C, kh, kw)`` and biases ``b`` ``(F,)`` (22).
 * ``check_value_op(op, name, Value=None)``: ``op(x)`` or ``op(a, b)``, one operation of a scalar
   ``Value`` class (``"tanh"``, ``"sigmoid"``, ``"exp"``, ``"log"``, ``"div"``, ``"sub"``) that
   returns a ``Value`` with its operands as ``_parents`` and a local ``_backward`` (23).
 
 The checks live in one module per Part of the book: ``forward_pass`` (chapters 1-6), ``learning``
 (7-11), ``generalisation`` (12-15) and ``real_data`` (16-19), and for Part V one module per
-chapter or pair of chapters, ``initialisation`` (20 and 21) and ``autodiff`` (23); ``harness`` is
+chapter or pair of chapters, ``initialisation`` (20 and 21), ``convolution`` (22) and
+``autodiff`` (23); ``harness`` is
 what they share
 (calling your code safely, one ✓ or ✗ line per property).
 """
 
 from .autodiff import check_value_op
+from .convolution import check_conv2d
 from .forward_pass import (check_accuracy, check_categorical_crossentropy, check_dense, check_layer,
                            check_neuron, check_relu, check_sigmoid, check_softmax)
 from .generalisation import (check_binary_crossentropy, check_dropout, check_l2_penalty,
@@ -107,5 +111,5 @@ __all__ = [
     # Part IV (chapters 16-19)
     "check_flush_subnormals", "check_parse_idx", "check_precision_recall", "check_save_load",
     # Part V (chapters 20-23)
-    "check_batchnorm_forward", "check_glorot_uniform", "check_value_op",
+    "check_batchnorm_forward", "check_conv2d", "check_glorot_uniform", "check_value_op",
 ]
