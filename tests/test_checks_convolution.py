@@ -8,21 +8,7 @@ import numpy as np
 from nnscratch import checks
 
 from check_helpers import assert_reference_passes, failed_lines, run
-
-
-def conv2d(x, W, b, stride=1, padding=0):
-    """The chapter's plain loops."""
-    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    n, c, h, w = x.shape
-    f, _, kh, kw = W.shape
-    oh, ow = (h - kh) // stride + 1, (w - kw) // stride + 1
-    y = np.zeros((n, f, oh, ow))
-    for i in range(oh):
-        for j in range(ow):
-            window = x[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
-            for k in range(f):
-                y[:, k, i, j] = (window * W[k]).sum(axis=(1, 2, 3)) + b[k]
-    return y
+from test_conv import conv_loops as conv2d  # the chapter's plain loops: the reference solution
 
 
 def conv2d_flipped(x, W, b, stride=1, padding=0):
