@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from nnscratch.checks.harness import WIDTH, wrap
+
 PASS, FAIL = "✓", "✗"
 
 
@@ -9,8 +11,11 @@ def run(check, *args, capsys):
     """Run a check; return its result and the lines it printed."""
     result = check(*args)
     out = capsys.readouterr().out
-    assert out.strip().splitlines() == result.lines, "the printed report is the result's lines"
-    return result, out
+    printed = out.rstrip("\n").splitlines()
+    assert printed == wrap(result.lines), "the printed report is the result's lines, wrapped"
+    too_long = [line for line in printed if len(line) > WIDTH]
+    assert not too_long, f"printed lines wider than {WIDTH} characters: {too_long}"
+    return result, "".join(line + "\n" for line in result.lines)
 
 
 def failed_lines(out: str) -> list[str]:

@@ -16,12 +16,25 @@ import contextlib
 import functools
 import inspect
 import io
+import textwrap
 import warnings
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
 PASS, FAIL = "✓", "✗"
+WIDTH = 79  # printed reports fit the book's code column and a notebook without scrolling
+
+
+def wrap(lines: Iterable[str], width: int = WIDTH) -> list[str]:
+    """The report's lines as printed: each longer than ``width`` is broken at spaces, its
+    continuation indented four more spaces than the line itself."""
+    out: list[str] = []
+    for line in lines:
+        indent = line[:len(line) - len(line.lstrip())]
+        out += textwrap.wrap(line, width, subsequent_indent=indent + "    ",
+                             break_long_words=False, break_on_hyphens=False) or [line]
+    return out
 
 
 # ================================================================================================
@@ -52,7 +65,7 @@ class CheckResult:
         return self.summary
 
     def __str__(self) -> str:
-        return "\n".join(self.lines + [self.summary])
+        return "\n".join(wrap(self.lines + [self.summary]))
 
 
 class Failure(Exception):
@@ -219,7 +232,7 @@ class Checker:
             self.lines.append(f"  ({self.n_skipped} more check{'s' if self.n_skipped > 1 else ''} "
                               "will run once it is written)")
         res = CheckResult(self.name, self.lines, self.n_checks, self.n_failed)
-        print("\n".join(self.lines), flush=True)
+        print("\n".join(wrap(self.lines)), flush=True)
         return res
 
 
