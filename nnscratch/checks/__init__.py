@@ -43,6 +43,8 @@ expects (chapter in brackets):
   ``backward`` (9).
 * ``check_softmax_crossentropy_backward(grad)``: ``grad(probs, labels) -> dL/dz`` (9).
 * ``check_sgd(SGD)``: ``SGD(learning_rate=, momentum=)`` with ``step(layers)`` (10).
+* ``check_gradient_noise(predicted_noise)``: ``predicted_noise(per_sample, batch_size) -> float``,
+  the rms relative deviation of a mini-batch gradient predicted from the per-sample gradients (10).
 * ``check_adam(Adam)``: ``Adam(learning_rate=, beta_1=, beta_2=, epsilon=)`` with ``step(layers)``
   (11).
 * ``check_train_val_split(split)``:
@@ -90,9 +92,9 @@ from .generalisation import (check_binary_crossentropy, check_dropout, check_l2_
                              check_minibatches, check_mse, check_train_val_split)
 from .harness import CheckResult
 from .initialisation import check_batchnorm_forward, check_glorot_uniform
-from .learning import (check_adam, check_dense_backward, check_numerical_derivative,
-                       check_numerical_gradient, check_relu_backward, check_sgd,
-                       check_softmax_backward, check_softmax_crossentropy_backward)
+from .learning import (check_adam, check_dense_backward, check_gradient_noise,
+                       check_numerical_derivative, check_numerical_gradient, check_relu_backward,
+                       check_sgd, check_softmax_backward, check_softmax_crossentropy_backward)
 from .real_data import (check_flush_subnormals, check_parse_idx, check_precision_recall,
                         check_save_load)
 
@@ -102,7 +104,7 @@ __all__ = [
     "check_accuracy", "check_categorical_crossentropy", "check_dense", "check_layer",
     "check_neuron", "check_relu", "check_sigmoid", "check_softmax",
     # Part II (chapters 7-11)
-    "check_adam", "check_dense_backward", "check_numerical_derivative",
+    "check_adam", "check_dense_backward", "check_gradient_noise", "check_numerical_derivative",
     "check_numerical_gradient", "check_relu_backward", "check_sgd", "check_softmax_backward",
     "check_softmax_crossentropy_backward",
     # Part III (chapters 12-15)

@@ -1,6 +1,6 @@
 r"""The self-checks of Part II, learning (chapters 7-11): numerical derivatives and gradients, the
-backward passes of Dense, ReLU, softmax and the cross-entropy, SGD and Adam. (Chapter 7 reuses
-the checks of chapter 6.)"""
+backward passes of Dense, ReLU, softmax and the cross-entropy, SGD, the noise of a mini-batch
+gradient, and Adam. (Chapter 7 reuses the checks of chapter 6.)"""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from ..layers import Dense, ReLU, Softmax
 from ..losses import CategoricalCrossentropy
 from ..optimizers import SGD, Adam
 from .harness import (Checker, Failure, LearnerError, as_array, as_number, build, call, check,
-                      expect_close, expect_shape, fmt, leaves_unchanged, name_of, returned_grad,
-                      set_weights)
+                      expect_close, expect_number, expect_shape, fmt, leaves_unchanged, name_of,
+                      returned_grad, set_weights)
 
 # ================================================================================================
 # Chapter 8: numerical derivatives and gradients
@@ -398,6 +398,86 @@ def check_sgd(c: Checker, SGD_: type) -> None:
     c.prop("plain step (momentum 0): θ ← θ - 0.1 g for every parameter of 2 layers", plain, hint)
     c.prop("with momentum 0.9: 3 steps match nnscratch.SGD (v ← 0.9 v - 0.1 g, θ ← θ + v)",
            momentum, hint)
+
+
+def _exact_batch_noise(per_sample: np.ndarray, batch_size: int) -> float:
+    """The rms of $\\lVert g_B - g \\rVert / \\lVert g \\rVert$ over *every* batch of ``batch_size``
+    different rows of ``per_sample``, by enumeration (the reference of ``check_gradient_noise``)."""
+    from itertools import combinations
+    mean = per_sample.mean(axis=0)
+    squared = [np.sum((per_sample[list(rows)].mean(axis=0) - mean) ** 2)
+               for rows in combinations(range(len(per_sample)), batch_size)]
+    return float(np.sqrt(np.mean(squared)) / np.linalg.norm(mean))
+
+
+@check("function")
+def check_gradient_noise(c: Checker, predicted_noise: Callable) -> None:
+    """Check ``predicted_noise(per_sample, batch_size) -> float``: from per-sample gradients (the rows
+    of an ``(N, P)`` array) with mean $g$ and $s^2$ the mean of $\\lVert g_i - g \\rVert^2$, the rms
+    relative deviation of a mini-batch gradient over all batches of $B$ different samples,
+    $\\sqrt{(N - B)/(N - 1)}\\, s / (\\sqrt{B}\\, \\lVert g \\rVert)$ (chapter 10). The expected
+    values are averages over every possible batch of a small set of gradients."""
+    r = default_rng(24)
+    grads = r.standard_normal((6, 4)) + np.array([1.0, -0.5, 0.5, 2.0])
+    n = len(grads)
+    mean = grads.mean(axis=0)
+    length = float(np.linalg.norm(mean))
+    s2 = float(np.mean(np.sum((grads - mean) ** 2, axis=1)))
+    s_mean_abs = float(np.mean(np.linalg.norm(grads - mean, axis=1)))
+    name = name_of(predicted_noise)
+    hint_formula = ("np.sqrt((N - B) / (N - 1) * s_squared / B) / np.linalg.norm(g), with g the mean "
+                    "of the rows and s_squared the mean over the rows of np.sum((row - g) ** 2)")
+
+    def run(batch_size: int, data: np.ndarray | None = None) -> float:
+        data = grads.copy() if data is None else data
+        return as_number(call(predicted_noise, data, batch_size, where=name), name,
+                         "return one number: the relative deviation")
+
+    def mistakes(b: int) -> list[tuple[float, str]]:
+        factor = (n - b) / (n - 1)
+        return [
+            (np.sqrt(factor * s2 / b), "divide by the length of the mean gradient, "
+             "np.linalg.norm(g): the deviation is relative"),
+            (factor * s2 / b / length, "take the square root: the rms is the square root of the "
+             "mean squared distance"),
+            (factor * s2 / b / length ** 2, "take the square root: the rms is the square root of "
+             "the mean squared distance"),
+            (np.sqrt(factor * s2) / b / length, "the noise falls like 1/sqrt(B), not 1/B"),
+            (np.sqrt(factor / b) * s_mean_abs / length, "square the distances before averaging "
+             "them: s_squared is the mean of ||g_i - g||^2"),
+            (np.sqrt(s2 / b) / length, "multiply by the factor (N - B) / (N - 1) under the "
+             "square root: the samples of a batch are all different"),
+            (np.sqrt((n - b) / n * s2 / b) / length, "the factor is (N - B) / (N - 1), with "
+             "N - 1 below"),
+        ]
+
+    def matches(b: int) -> Callable[[], None]:
+        def test() -> None:
+            expect_number(run(b), _exact_batch_noise(grads, b), hint_formula, mistakes(b),
+                          spec=".6g", rtol=1e-6)
+        return test
+
+    def several() -> None:
+        for b in (2, 3, 5):
+            matches(b)()
+
+    def full_batch() -> None:
+        got = run(n)
+        if not abs(got) <= 1e-12:
+            why = ("multiply by the factor (N - B) / (N - 1) under the square root: a batch of all "
+                   "N different samples is the full batch and has no noise")
+            raise Failure(f"got {got:.4g} for B = N = {n}, expected 0", why)
+
+    c.prop("batch size 1 (6 gradients of 4 entries): the rms deviation of one sample's gradient",
+           matches(1), hint_formula)
+    c.prop("batch sizes 2, 3 and 5 match the average over every possible batch", several,
+           hint_formula)
+    c.prop("batch size N gives 0: the whole data set has no noise", full_batch, hint_formula)
+    c.prop("leaves the per-sample gradients unchanged",
+           leaves_unchanged(lambda data: run(2, data), grads,
+                            changed="the array of per-sample gradients was changed",
+                            hint="compute per_sample - mean into a new array, not in place (-=)"),
+           hint_formula)
 
 
 @check()
