@@ -104,6 +104,35 @@ def ch6_accuracy(y_pred, y_true):
     return float(np.mean(y_pred.argmax(axis=1) == y_true))
 
 
+def ch6_sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def ch6_mse_slope(z, y):
+    s = ch6_sigmoid(z)
+    return 2 * (s - y) * s * (1 - s)
+
+
+def ch6_ce_slope(z, y):
+    return ch6_sigmoid(z) - y
+
+
+def ref_mse_slope(z, y):
+    """The package's Sigmoid and MeanSquaredError, backward: dL/dz of the batch mean, times N."""
+    z2, y2 = np.reshape(z, (-1, 1)), np.reshape(y, (-1, 1)).astype(float)
+    sigmoid, loss = nn.Sigmoid(), nn.MeanSquaredError()
+    loss.forward(sigmoid.forward(z2), y2)
+    return (len(z2) * sigmoid.backward(loss.backward())).reshape(np.shape(z))
+
+
+def ref_ce_slope(z, y):
+    """The package's SigmoidBinaryCrossentropy (from the logits), backward, times N."""
+    z2, y2 = np.reshape(z, (-1, 1)), np.reshape(y, (-1, 1)).astype(float)
+    loss = nn.SigmoidBinaryCrossentropy()
+    loss.forward(z2, y2)
+    return (len(z2) * loss.backward()).reshape(np.shape(z))
+
+
 def ref_derivative(f, x, h):
     arr = np.array([x], dtype=np.float64)
     return float(nn.numerical_gradient(lambda: f(arr[0]), arr, h)[0])
@@ -200,6 +229,8 @@ REFERENCES = [
     ("crossentropy-ch6", checks.check_categorical_crossentropy, (Ch6CategoricalCrossentropy,)),
     ("accuracy", checks.check_accuracy, (nn.accuracy,)),
     ("accuracy-ch6", checks.check_accuracy, (ch6_accuracy,)),
+    ("logit-slopes", checks.check_logit_slopes, (ref_mse_slope, ref_ce_slope)),
+    ("logit-slopes-ch6", checks.check_logit_slopes, (ch6_mse_slope, ch6_ce_slope)),
     ("derivative", checks.check_numerical_derivative, (ref_derivative,)),
     ("derivative-ch8", checks.check_numerical_derivative, (ch8_central_difference,)),
     ("gradient", checks.check_numerical_gradient, (nn.numerical_gradient,)),
@@ -337,6 +368,57 @@ def crossentropy_per_sample(y_pred, y_true):
 
 def accuracy_count(y_pred, y_true):
     return int(np.sum(y_pred.argmax(axis=1) == y_true))
+
+
+def mse_slope_wrt_s(z, y):
+    return 2 * (ch6_sigmoid(z) - y)
+
+
+def mse_slope_without_2(z, y):
+    s = ch6_sigmoid(z)
+    return (s - y) * s * (1 - s)
+
+
+def mse_slope_label_ignored(z, y):
+    s = ch6_sigmoid(z)
+    return 2 * (s - 1) * s * (1 - s)
+
+
+def mse_slope_sign(z, y):
+    s = ch6_sigmoid(z)
+    return 2 * (y - s) * s * (1 - s)
+
+
+def ce_slope_wrt_s(z, y):
+    s = ch6_sigmoid(z)
+    return -y / s + (1 - y) / (1 - s)
+
+
+def ce_slope_sign(z, y):
+    return y - ch6_sigmoid(z)
+
+
+def ce_slope_label_ignored(z, y):
+    return ch6_sigmoid(z) - 1
+
+
+def ce_loss_not_slope(z, y):
+    s = ch6_sigmoid(z)
+    return -(y * np.log(s) + (1 - y) * np.log(1 - s))
+
+
+def ce_slope_scalar_label(z, y):
+    if y == 1:
+        return ch6_sigmoid(z) - 1
+    return ch6_sigmoid(z)
+
+
+def ce_slope_in_place(z, y):
+    z *= -1
+    np.exp(z, out=z)
+    z += 1
+    np.reciprocal(z, out=z)
+    return z - y
 
 
 def forward_difference(f, x, h):
@@ -609,6 +691,26 @@ MISTAKES = [
     ("crossentropy-per-sample", checks.check_categorical_crossentropy, (crossentropy_per_sample,), "book's example",
      "(np.mean), one number"),
     ("accuracy-count", checks.check_accuracy, (accuracy_count,), "3 of 4 right", "divide by the number of samples"),
+    ("slopes-mse-wrt-s", checks.check_logit_slopes, (mse_slope_wrt_s, ch6_ce_slope), "squared error, label 1",
+     "multiply by the sigmoid's slope s(1 - s)"),
+    ("slopes-mse-without-2", checks.check_logit_slopes, (mse_slope_without_2, ch6_ce_slope), "squared error, label 1",
+     "keep the factor 2"),
+    ("slopes-mse-label-ignored", checks.check_logit_slopes, (mse_slope_label_ignored, ch6_ce_slope),
+     "squared error, label 0", "use the label"),
+    ("slopes-mse-sign", checks.check_logit_slopes, (mse_slope_sign, ch6_ce_slope), "squared error, label 1",
+     "mind the sign"),
+    ("slopes-ce-wrt-s", checks.check_logit_slopes, (ch6_mse_slope, ce_slope_wrt_s), "cross-entropy, label 1",
+     "slope with respect to s"),
+    ("slopes-ce-sign", checks.check_logit_slopes, (ch6_mse_slope, ce_slope_sign), "cross-entropy, label 1",
+     "mind the sign"),
+    ("slopes-ce-label-ignored", checks.check_logit_slopes, (ch6_mse_slope, ce_slope_label_ignored),
+     "cross-entropy, label 0", "use the label"),
+    ("slopes-ce-loss", checks.check_logit_slopes, (ch6_mse_slope, ce_loss_not_slope), "cross-entropy, label 1",
+     "the loss itself"),
+    ("slopes-ce-scalar-label", checks.check_logit_slopes, (ch6_mse_slope, ce_slope_scalar_label),
+     "cross-entropy, label 1", "compute element-wise"),
+    ("slopes-ce-in-place", checks.check_logit_slopes, (ch6_mse_slope, ce_slope_in_place), "leave z and y unchanged",
+     "do not write into z"),
     ("derivative-forward", checks.check_numerical_derivative, (forward_difference,), "x^2 at x = 3",
      "central difference"),
     ("derivative-over-h", checks.check_numerical_derivative, (central_over_h,), "e^x at x = 1", "divide by 2 * h"),
@@ -716,6 +818,7 @@ STUBS = {
     "check_softmax": (raise_not_implemented,),
     "check_categorical_crossentropy": (raise_not_implemented,),
     "check_accuracy": (raise_not_implemented,),
+    "check_logit_slopes": (raise_not_implemented, raise_not_implemented),
     "check_numerical_derivative": (raise_not_implemented,),
     "check_numerical_gradient": (raise_not_implemented,),
     "check_dense_backward": (NotImplementedLayer,),

@@ -34,6 +34,9 @@ expects (chapter in brackets):
 * ``check_categorical_crossentropy(loss)``: ``loss(y_pred, y_true) -> float``, integer or one-hot
   labels (6).
 * ``check_accuracy(accuracy)``: ``accuracy(y_pred, y_true) -> float`` (6).
+* ``check_logit_slopes(mse_slope, ce_slope)``: ``mse_slope(z, y)`` and ``ce_slope(z, y)``, the
+  slopes with respect to the logit ``z`` of the squared error and the cross-entropy of a sigmoid
+  output with labels ``y`` (0 or 1), element-wise (6).
 * ``check_numerical_derivative(derivative)``: ``derivative(f, x, h) -> float`` (8).
 * ``check_numerical_gradient(gradient)``: ``gradient(f, x, h) -> array``, where ``f()`` reads ``x``
   (8).
@@ -87,7 +90,8 @@ what they share
 from .autodiff import check_value_op
 from .convolution import check_conv2d
 from .forward_pass import (check_accuracy, check_categorical_crossentropy, check_dense, check_layer,
-                           check_neuron, check_relu, check_sigmoid, check_softmax)
+                           check_logit_slopes, check_neuron, check_relu, check_sigmoid,
+                           check_softmax)
 from .generalisation import (check_binary_crossentropy, check_dropout, check_l2_penalty,
                              check_minibatches, check_mse, check_train_val_split)
 from .harness import CheckResult
@@ -102,7 +106,7 @@ __all__ = [
     "CheckResult",
     # Part I (chapters 1-6)
     "check_accuracy", "check_categorical_crossentropy", "check_dense", "check_layer",
-    "check_neuron", "check_relu", "check_sigmoid", "check_softmax",
+    "check_logit_slopes", "check_neuron", "check_relu", "check_sigmoid", "check_softmax",
     # Part II (chapters 7-11)
     "check_adam", "check_dense_backward", "check_gradient_noise", "check_numerical_derivative",
     "check_numerical_gradient", "check_relu_backward", "check_sgd", "check_softmax_backward",

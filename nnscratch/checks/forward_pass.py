@@ -1,5 +1,6 @@
 r"""The self-checks of Part I, the forward pass (chapters 1-6): a neuron, a layer, the Dense class,
-ReLU, the sigmoid, softmax, the cross-entropy loss and accuracy."""
+ReLU, the sigmoid, softmax, the cross-entropy loss and accuracy, and the slopes of the squared error
+and the cross-entropy with respect to a sigmoid's logit."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from ..layers import Sigmoid, Softmax
 from ..losses import CategoricalCrossentropy
 from ..metrics import accuracy as _ref_accuracy
 from .harness import (Checker, Failure, as_array, as_number, build, call, check, expect_close,
-                      expect_number, expect_shape, fmt, forward_fn, leaves_unchanged, name_of,
-                      record_warnings, set_weights, weights_of)
+                      expect_number, expect_shape, expect_unchanged, fmt, forward_fn,
+                      leaves_unchanged, name_of, record_warnings, set_weights, weights_of)
 
 # ================================================================================================
 # Chapters 1-3: a neuron, a layer, the Dense class
@@ -414,3 +415,121 @@ def check_accuracy(c: Checker, accuracy: Callable) -> None:
     c.prop("one-hot labels give the same accuracy", one_hot,
            "handle y_true.ndim == 2 (one-hot rows) too")
     c.prop("matches nnscratch.accuracy on 50 random samples", random_batch, hint)
+
+
+# The logits of chapter 6's table of slopes (one sigmoid output, "Why not the squared error?").
+_CH6_Z = np.array([-10.0, -5.0, -2.0, 0.0, 2.0, 5.0])
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
+
+
+def _fmt_slopes(values: Any) -> str:
+    """Slopes as 3 significant digits each: they range from 1e-5 to 1 in size."""
+    arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    return "[" + " ".join(f"{x:.3g}" for x in arr.ravel()) + "]"
+
+
+@check("function", "function")
+def check_logit_slopes(c: Checker, mse_slope: Callable, ce_slope: Callable) -> None:
+    r"""Check ``mse_slope(z, y)`` and ``ce_slope(z, y)``: for one sigmoid output $s = \sigma(z)$ with
+    label ``y`` (0 or 1), the slopes with respect to the logit ``z`` of the squared error
+    $(s - y)^2$ and of the cross-entropy $-[y \log s + (1 - y) \log(1 - s)]$, that is
+    $2(s - y)\,s(1 - s)$ and $s - y$, entry by entry for arrays ``z`` and ``y`` of the same shape
+    (chapter 6)."""
+    f_mse, f_ce = forward_fn(mse_slope), forward_fn(ce_slope)
+    hint_arrays = ("z and y are arrays of the same shape: compute element-wise with NumPy "
+                   "(np.exp, +, *), without if, float() or math.exp")
+    hint_sign = ("mind the sign: the loss falls as s moves towards the label y, so the slope is "
+                 "(s - y) times a positive factor, not (y - s)")
+    hint_loss = "that is the loss itself; return its slope with respect to z"
+
+    def compare(f: Callable, name: str, z: np.ndarray, y: np.ndarray, want: np.ndarray,
+                mistakes: list[tuple[np.ndarray, str]], hint: str) -> None:
+        got = as_array(f(z.copy(), y.copy()), name)
+        if got.shape != want.shape:
+            raise Failure(f"got shape {got.shape} for logits of shape {want.shape}", hint_arrays)
+        if np.allclose(got, want, rtol=1e-6, atol=1e-12):
+            return
+        why = next((why for wrong, why in mistakes
+                    if np.allclose(got, wrong, rtol=1e-6, atol=1e-12)), hint)
+        raise Failure(f"got {_fmt_slopes(got)}, expected {_fmt_slopes(want)}", why)
+
+    z = _CH6_Z
+    s = _sigmoid(z)
+    hint_mse = ("the slope of (s - y)^2 with respect to z is 2(s - y) s(1 - s), "
+                "with s = sigmoid(z)")
+    hint_ce = "the slope of the cross-entropy with respect to z is s - y, with s = sigmoid(z)"
+    hint_label = ("use the label: (s - y), not (s - 1) for every label; with label 0 the loss is "
+                  "the mirror image of label 1's")
+
+    def mse_mistakes(y: float) -> list[tuple[np.ndarray, str]]:
+        return [
+            (2 * (s - y), "2(s - y) is the slope with respect to s; z acts on the loss through "
+                          "the sigmoid, so multiply by the sigmoid's slope s(1 - s)"),
+            ((s - y) * s * (1 - s), "the slope of (s - y)^2 with respect to s is 2(s - y): "
+                                    "keep the factor 2"),
+            (-2 * (s - y) * s * (1 - s), hint_sign),
+            (2 * (s - 1) * s * (1 - s), hint_label),
+            ((s - y) ** 2, hint_loss),
+        ]
+
+    def ce_mistakes(y: float) -> list[tuple[np.ndarray, str]]:
+        return [
+            (-y / s + (1 - y) / (1 - s), "that is the slope with respect to s; multiply by the "
+                                         "sigmoid's slope s(1 - s), which gives s - y"),
+            (y - s, hint_sign),
+            (s - 1, hint_label),
+            (-(y * np.log(s) + (1 - y) * np.log(1 - s)), hint_loss),
+        ]
+
+    def mse_label(y: float) -> Callable[[], None]:
+        return lambda: compare(f_mse, name_of(mse_slope), z, np.full_like(z, y),
+                               2 * (s - y) * s * (1 - s), mse_mistakes(y), hint_mse)
+
+    def ce_label(y: float) -> Callable[[], None]:
+        return lambda: compare(f_ce, name_of(ce_slope), z, np.full_like(z, y), s - y,
+                               ce_mistakes(y), hint_ce)
+
+    def measured() -> None:
+        # the slopes measured by nudging z by h both ways (central differences of the losses)
+        r = default_rng(15)
+        zr, yr = 4 * r.standard_normal(20), r.integers(0, 2, size=20)
+        h = 1e-5
+
+        def mse(zz: np.ndarray) -> np.ndarray:
+            return (_sigmoid(zz) - yr) ** 2
+
+        def ce(zz: np.ndarray) -> np.ndarray:
+            sz = _sigmoid(zz)
+            return -(yr * np.log(sz) + (1 - yr) * np.log(1 - sz))
+
+        for f, fn, loss, hint in ((f_mse, mse_slope, mse, hint_mse),
+                                  (f_ce, ce_slope, ce, hint_ce)):
+            want = (loss(zr + h) - loss(zr - h)) / (2 * h)
+            got = as_array(f(zr.copy(), yr.copy()), name_of(fn))
+            if got.shape != want.shape:
+                raise Failure(f"{name_of(fn)} gave shape {got.shape} for 20 logits", hint_arrays)
+            if not np.allclose(got, want, rtol=1e-5, atol=1e-9):
+                i = int(np.argmax(np.abs(got - want)))
+                raise Failure(f"{name_of(fn)} gave {got[i]:.4g} at z = {zr[i]:.4g}, label "
+                              f"{yr[i]}; the measured slope is {want[i]:.4g}", hint)
+
+    def unchanged() -> None:
+        zr, yr = np.array([-3.0, 0.5, 4.0]), np.array([1.0, 0.0, 1.0])
+        for f, fn in ((f_mse, mse_slope), (f_ce, ce_slope)):
+            zc, yc = zr.copy(), yr.copy()
+            f(zc, yc)
+            expect_unchanged(zr, zc, f"{name_of(fn)} changed z", "compute s = sigmoid(z) into a "
+                             "new array; do not write into z (z -= ..., out=z)")
+            expect_unchanged(yr, yc, f"{name_of(fn)} changed y", "do not write into y")
+
+    c.prop("squared error, label 1: 2(s - 1) s(1 - s) at z = -10, -5, -2, 0, 2, 5",
+           mse_label(1.0), hint_arrays)
+    c.prop("squared error, label 0: 2(s - 0) s(1 - s) at the same z", mse_label(0.0), hint_arrays)
+    c.prop("cross-entropy, label 1: s - 1 at z = -10, -5, -2, 0, 2, 5", ce_label(1.0), hint_arrays)
+    c.prop("cross-entropy, label 0: s - 0 at the same z", ce_label(0.0), hint_arrays)
+    c.prop("both match the slopes measured by nudging z (20 random logits, labels 0 and 1)",
+           measured, hint_arrays)
+    c.prop("both leave z and y unchanged", unchanged, hint_arrays)
