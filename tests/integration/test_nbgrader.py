@@ -78,7 +78,10 @@ def test_a_check_cell_fails_when_the_check_fails():
 
 
 def nbgrader(*args: str, cwd: Path) -> None:
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    # nbgrader runs `alembic` from PATH: the virtual environment's bin folder must be on it, also
+    # when the tests run as `.venv/bin/python -m pytest` without the environment activated
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1",
+           "PATH": f"{NBGRADER.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     proc = subprocess.run([str(NBGRADER), *args], cwd=cwd, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
