@@ -15,21 +15,23 @@ status=0
 t0=$SECONDS
 step() { echo; echo "== $1 ($(( SECONDS - t0 )) s elapsed)"; }
 
-# Steps 2-5 run two at a time (each in the background, its output in a log): the machine's two cores
-# stay busy, and what one job spends waiting (a kernel starting, a browser) the other uses.
-declare -A PID START
+# Steps 2-5 run two at a time (each in the background, its output in a log), the longest first: the
+# machine's two cores stay busy, and what one job spends waiting (a kernel starting, a browser) the
+# other uses. As soon as one ends, the next starts.
+declare -A START NAME_OF
 job() {  # job NAME COMMAND...: start COMMAND in the background, its output in $LOGS/NAME.log
   local name=$1; shift
   START[$name]=$SECONDS
   ( "$@" ) > "$LOGS/$name.log" 2>&1 &
-  PID[$name]=$!
+  NAME_OF[$!]=$name
 }
-finish() {  # finish NAME: wait for the job, say how long it took, show the end of its log
-  local name=$1 rc=0
-  wait "${PID[$name]}" || rc=$?
+reap() {  # wait for the next job to end, say how long it took, show the end of its log
+  local pid rc=0 name
+  wait -n -p pid || rc=$?
+  name=${NAME_OF[$pid]}
   echo "-- $name: $([ $rc = 0 ] && echo passed || echo FAILED) in $(( SECONDS - ${START[$name]} )) s"
   if [ $rc = 0 ]; then
-    tail -n 25 "$LOGS/$name.log" | grep -vE '^\s*$' | tail -n 8
+    tail -n 25 "$LOGS/$name.log" | grep -vE '^\s*$' | tail -n 8 || true
   else
     status=1
     tail -n 80 "$LOGS/$name.log"
@@ -48,21 +50,20 @@ if [ "${FAST:-0}" = 1 ]; then
   step "5. book build (-W) and browser tests"
   python -m pytest tests/book -q -p no:randomly || status=1
 else
-  step "2. integration (student edition, Colab-style run, the wheel, nbgrader) and 3. nbval, default kernel"
-  job "2-integration" env OPENBLAS_NUM_THREADS=1 python -m pytest tests/integration -q -p no:randomly
-  job "3-nbval-default" nbval
-  finish "2-integration"
-  finish "3-nbval-default"
-
-  step "4. notebooks, nbval, other BLAS kernels (one thread each), with 5. book build (-W) and browser tests"
-  job "4-nbval-Prescott" nbval_core Prescott
-  job "4-nbval-SandyBridge" nbval_core SandyBridge
-  finish "4-nbval-Prescott"
-  job "5-book" python -m pytest tests/book -q -p no:randomly
-  finish "4-nbval-SandyBridge"
-  job "4-nbval-Haswell" nbval_core Haswell
-  finish "5-book"
-  finish "4-nbval-Haswell"
+  step "2-5: integration, nbval on four BLAS kernels, book build and browser tests, two at a time"
+  queue=(3-nbval-default 4-nbval-Prescott 4-nbval-SandyBridge 4-nbval-Haswell 5-book 2-integration)
+  running=0
+  for name in "${queue[@]}"; do
+    if [ $running = 2 ]; then reap; running=1; fi
+    case $name in
+      2-integration) job "$name" env OPENBLAS_NUM_THREADS=1 python -m pytest tests/integration -q -p no:randomly ;;
+      3-nbval-default) job "$name" nbval ;;
+      4-nbval-*) job "$name" nbval_core "${name#4-nbval-}" ;;
+      5-book) job "$name" python -m pytest tests/book -q -p no:randomly ;;
+    esac
+    running=$(( running + 1 ))
+  done
+  while [ $running -gt 0 ]; do reap; running=$(( running - 1 )); done
 fi
 
 echo
