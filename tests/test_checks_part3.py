@@ -1,5 +1,5 @@
-"""The self-checks of Part III (chapters 12-15): ``check_train_val_split``, ``check_binary_crossentropy`` and
-``check_minibatches`` pass the reference solutions (the chapters' own and the package's pieces), fail the
+"""The self-checks of Part III (chapters 12-15): ``check_train_val_split``, ``check_k_fold``,
+``check_binary_crossentropy`` and ``check_minibatches`` pass the reference solutions (the chapters' own and the package's pieces), fail the
 typical mistakes with the right hint, and report, never raise, what unfinished or broken code does."""
 
 from __future__ import annotations
@@ -29,6 +29,22 @@ def split_int_fit(X, y, val_fraction, rng):
     order = rng.permutation(len(X))
     n_fit = int((1 - val_fraction) * len(X))
     return [X[order[:n_fit]], y[order[:n_fit]], X[order[n_fit:]], y[order[n_fit:]]]
+
+
+def k_fold_indices(n, k, rng):
+    """Chapter 12's solution: one permutation cut by np.array_split; run i validates on fold i."""
+    folds = np.array_split(rng.permutation(n), k)
+    return [(np.concatenate(folds[:i] + folds[i + 1:]), folds[i]) for i in range(k)]
+
+
+def k_fold_generator(n, k, rng):
+    """Folds cut by hand (the first n % k one longer), yielded as lists, training parts sorted."""
+    order, start = rng.permutation(n), 0
+    for i in range(k):
+        size = n // k + (i < n % k)
+        val = order[start:start + size]
+        yield [np.setdiff1d(np.arange(n), val), list(val)]
+        start += size
 
 
 def bce(y_pred, y_true):
@@ -62,6 +78,8 @@ def minibatches_generator(n, batch_size, rng):
 REFERENCES = [
     ("split-ch12", checks.check_train_val_split, (ch12_split,)),
     ("split-int-fit", checks.check_train_val_split, (split_int_fit,)),
+    ("k-fold-ch12", checks.check_k_fold, (k_fold_indices,)),
+    ("k-fold-generator", checks.check_k_fold, (k_fold_generator,)),
     ("bce-function", checks.check_binary_crossentropy, (bce,)),
     ("bce-package-class", checks.check_binary_crossentropy, (nn.BinaryCrossentropy,)),
     ("bce-package-instance", checks.check_binary_crossentropy, (nn.BinaryCrossentropy(),)),
@@ -77,9 +95,8 @@ def test_reference_solution_passes(check, args, capsys):
 
 
 def test_every_part3_check_is_tested():
-    assert {r[1].__name__ for r in REFERENCES} == {"check_train_val_split", "check_binary_crossentropy",
-                                                   "check_minibatches"}
-    assert {"check_train_val_split", "check_binary_crossentropy", "check_minibatches"} <= set(checks.__all__)
+    assert {r[1].__name__ for r in REFERENCES} == set(NAMES)
+    assert set(NAMES) <= set(checks.__all__)
 
 
 # =========================================================================== typical mistakes: the split
@@ -144,6 +161,73 @@ def split_ceil(X, y, val_fraction, rng):
     order = rng.permutation(len(X))
     n_val = int(np.ceil(val_fraction * len(X))) + 1
     return X[order[n_val:]], y[order[n_val:]], X[order[:n_val]], y[order[:n_val]]
+
+
+# =========================================================================== typical mistakes: k-fold
+
+
+def k_fold_overlapping(n, k, rng):
+    """A new permutation for every run: the validation folds overlap."""
+    size = n // k
+    out = []
+    for i in range(k):
+        val = rng.permutation(n)[:size + (i < n % k)]
+        out.append((np.setdiff1d(np.arange(n), val), val))
+    return out
+
+
+def k_fold_drop_remainder(n, k, rng):
+    """Folds of n // k samples: the last n % k samples are never used."""
+    order, size = rng.permutation(n), n // k
+    folds = [order[i * size:(i + 1) * size] for i in range(k)]
+    return [(np.concatenate(folds[:i] + folds[i + 1:]), folds[i]) for i in range(k)]
+
+
+def k_fold_ceil_chunks(n, k, rng):
+    """Folds of ceil(n / k) samples: the last fold is much smaller."""
+    order, size = rng.permutation(n), -(-n // k)
+    folds = [order[i * size:(i + 1) * size] for i in range(k)]
+    return [(np.concatenate(folds[:i] + folds[i + 1:]), folds[i]) for i in range(k)]
+
+
+def k_fold_remainder_last(n, k, rng):
+    """Folds of n // k samples, the remainder added to the last fold."""
+    order, size = rng.permutation(n), n // k
+    folds = [order[i * size:(i + 1) * size] for i in range(k - 1)] + [order[(k - 1) * size:]]
+    return [(np.concatenate(folds[:i] + folds[i + 1:]), folds[i]) for i in range(k)]
+
+
+def k_fold_no_shuffle(n, k, rng):
+    return k_fold_indices(n, k, _Unshuffled())
+
+
+class _Unshuffled:
+    def permutation(self, n):
+        return np.arange(n)
+
+
+def k_fold_global_random(n, k, rng):
+    return k_fold_indices(n, k, np.random)
+
+
+def k_fold_fixed_seed(n, k, rng):
+    return k_fold_indices(n, k, np.random.default_rng(0))
+
+
+def k_fold_swapped(n, k, rng):
+    return [(val, train) for train, val in k_fold_indices(n, k, rng)]
+
+
+def k_fold_train_on_all(n, k, rng):
+    return [(np.arange(n), val) for _, val in k_fold_indices(n, k, rng)]
+
+
+def k_fold_folds_only(n, k, rng):
+    return np.array_split(rng.permutation(n), k)
+
+
+def k_fold_one_run_too_few(n, k, rng):
+    return k_fold_indices(n, k, rng)[:-1]
 
 
 # =========================================================================== typical mistakes: BCE
@@ -269,6 +353,27 @@ MISTAKES = [
      "do not make a new generator"),
     ("split-too-many", checks.check_train_val_split, (split_ceil,), "expected 240 + 60",
      "round(val_fraction * len(X))"),
+    ("k-fold-overlapping", checks.check_k_fold, (k_fold_overlapping,), "more than one validation part",
+     "cut a single permutation into k folds"),
+    ("k-fold-drop-remainder", checks.check_k_fold, (k_fold_drop_remainder,), "are in neither part",
+     "some folds get one sample more"),
+    ("k-fold-ceil-chunks", checks.check_k_fold, (k_fold_ceil_chunks,), "folds of 21, 21, 21, 21, 19",
+     "differ by at most 1"),
+    ("k-fold-remainder-last", checks.check_k_fold, (k_fold_remainder_last,), "folds of 20, 20, 20, 20, 23",
+     "differ by at most 1"),
+    ("k-fold-no-shuffle", checks.check_k_fold, (k_fold_no_shuffle,), "stored order", "rng.permutation(n)"),
+    ("k-fold-global-random", checks.check_k_fold, (k_fold_global_random,), "same seed gave different",
+     "not from np.random"),
+    ("k-fold-fixed-seed", checks.check_k_fold, (k_fold_fixed_seed,), "different seeds gave the same",
+     "do not make a new generator"),
+    ("k-fold-swapped", checks.check_k_fold, (k_fold_swapped,), "trains on 21 samples and validates on 82",
+     "return (train_idx, val_idx) in this order"),
+    ("k-fold-train-on-all", checks.check_k_fold, (k_fold_train_on_all,), "in both its training and",
+     "leave folds[i] out of the training part"),
+    ("k-fold-folds-only", checks.check_k_fold, (k_fold_folds_only,), "not a pair (train_idx, val_idx)",
+     "a list of k pairs"),
+    ("k-fold-too-few-runs", checks.check_k_fold, (k_fold_one_run_too_few,), "got 4 runs, expected 5",
+     "one run per fold"),
     ("bce-sum-over-outputs", checks.check_binary_crossentropy, (bce_sum_over_outputs,), "give (-log 0.9",
      "average over the K outputs"),
     ("bce-sum-over-samples", checks.check_binary_crossentropy, (bce_sum_over_samples,), "6 times",
@@ -313,12 +418,13 @@ def test_typical_mistake_fails_with_the_right_message(check, args, prop, hint, c
     assert prop in first and hint in first, out
 
 
-@pytest.mark.parametrize("mistake", [split_global_random, batches_global_random])
-def test_global_generator_is_left_alone(mistake, capsys):
+@pytest.mark.parametrize("check, mistake", [(checks.check_train_val_split, split_global_random),
+                                            (checks.check_k_fold, k_fold_global_random),
+                                            (checks.check_minibatches, batches_global_random)])
+def test_global_generator_is_left_alone(check, mistake, capsys):
     np.random.seed(123)
     expected_next = np.random.random_sample()
     np.random.seed(123)
-    check = checks.check_train_val_split if mistake is split_global_random else checks.check_minibatches
     run(check, mistake, capsys=capsys)
     assert np.random.random_sample() == expected_next, "the check restores NumPy's global random state"
 
@@ -341,7 +447,7 @@ def stub_generator(n, batch_size, rng):
     yield  # pragma: no cover
 
 
-NAMES = ["check_train_val_split", "check_binary_crossentropy", "check_minibatches"]
+NAMES = ["check_train_val_split", "check_k_fold", "check_binary_crossentropy", "check_minibatches"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -405,8 +511,8 @@ def test_reports_are_repeatable_and_prints_hidden(capsys):
 def test_the_checks_are_fast():
     import time
 
-    for check, fn in ((checks.check_train_val_split, ch12_split), (checks.check_binary_crossentropy, bce),
-                      (checks.check_minibatches, minibatches)):
+    for check, fn in ((checks.check_train_val_split, ch12_split), (checks.check_k_fold, k_fold_indices),
+                      (checks.check_binary_crossentropy, bce), (checks.check_minibatches, minibatches)):
         start = time.perf_counter()
         check(fn)
         assert time.perf_counter() - start < 1.0

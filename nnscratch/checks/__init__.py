@@ -53,6 +53,9 @@ expects (chapter in brackets):
 * ``check_train_val_split(split)``:
   ``split(X, y, val_fraction, rng) -> (X_fit, y_fit, X_val, y_val)``, a shuffled split drawn from
   ``rng`` (12).
+* ``check_k_fold(k_fold_indices)``: ``k_fold_indices(n, k, rng)`` -> ``k`` pairs
+  ``(train_idx, val_idx)``, the runs of k-fold cross-validation on ``n`` samples shuffled by ``rng``
+  (12).
 * ``check_l2_penalty(penalty, gradient=None)``: ``penalty(weights, lam) -> float`` and
   ``gradient(weights, lam) -> array`` (13).
 * ``check_dropout(Dropout)``: ``Dropout(rate)`` (``rng=`` passed when accepted) with ``forward``,
@@ -92,8 +95,9 @@ from .convolution import check_conv2d
 from .forward_pass import (check_accuracy, check_categorical_crossentropy, check_dense, check_layer,
                            check_logit_slopes, check_neuron, check_relu, check_sigmoid,
                            check_softmax)
-from .generalisation import (check_binary_crossentropy, check_dropout, check_l2_penalty,
-                             check_minibatches, check_mse, check_train_val_split)
+from .generalisation import (check_binary_crossentropy, check_dropout, check_k_fold,
+                             check_l2_penalty, check_minibatches, check_mse,
+                             check_train_val_split)
 from .harness import CheckResult
 from .initialisation import check_batchnorm_forward, check_glorot_uniform
 from .learning import (check_adam, check_dense_backward, check_gradient_noise,
@@ -112,8 +116,8 @@ __all__ = [
     "check_numerical_gradient", "check_relu_backward", "check_sgd", "check_softmax_backward",
     "check_softmax_crossentropy_backward",
     # Part III (chapters 12-15)
-    "check_binary_crossentropy", "check_dropout", "check_l2_penalty", "check_minibatches",
-    "check_mse", "check_train_val_split",
+    "check_binary_crossentropy", "check_dropout", "check_k_fold", "check_l2_penalty",
+    "check_minibatches", "check_mse", "check_train_val_split",
     # Part IV (chapters 16-19)
     "check_flush_subnormals", "check_parse_idx", "check_precision_recall", "check_save_load",
     # Part V (chapters 20-23)

@@ -1,5 +1,5 @@
 r"""The self-checks of Part III, generalisation and the model (chapters 12-15): the
-train/validation split, the L2 penalty, dropout, the mean squared error, the binary cross-entropy
+train/validation split, k-fold cross-validation, the L2 penalty, dropout, the mean squared error, the binary cross-entropy
 and mini-batches."""
 
 from __future__ import annotations
@@ -166,6 +166,145 @@ def check_train_val_split(c: Checker, split: Callable) -> None:
         c.prop("the split comes from rng: the same seed gives the same split, another seed another",
                from_rng)
         c.prop("leaves X and y unchanged", unchanged)
+
+
+@check("function")
+def check_k_fold(c: Checker, k_fold_indices: Callable) -> None:
+    """Check ``k_fold_indices(n, k, rng) -> [(train_idx, val_idx), ...]``: the ``k`` runs of
+    k-fold cross-validation on ``n`` samples, one pair of integer index arrays per run. One random
+    permutation of $0, \\dots, n-1$ from the generator ``rng`` is cut into ``k`` folds whose sizes
+    differ by at most 1; run ``i`` validates on fold ``i`` and trains on all the other folds, so
+    every sample is validated exactly once (chapter 12)."""
+    name = name_of(k_fold_indices)
+    hint_cut = ("cut one shuffled order into k folds, folds = np.array_split(rng.permutation(n), "
+                "k); run i validates on folds[i] and trains on the other folds")
+    hint_pairs = "return a list of k pairs (train_idx, val_idx), one per run"
+
+    def runs(n: int, k: int, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+        out = call(k_fold_indices, n, k, rng, where=name)
+        if out is None:
+            raise Failure(f"{name} returned None", "add `return runs`, the list of pairs")
+        if not hasattr(out, "__iter__") or isinstance(out, (str, bytes, np.ndarray)):
+            raise Failure(f"{name} returned {type(out).__name__}, not a list of pairs", hint_pairs)
+
+        def take() -> list[Any]:  # at most k + 2 runs, in case a generator never ends
+            items = []
+            for item in out:
+                items.append(item)
+                if len(items) > k + 1:
+                    break
+            return items
+
+        result = []
+        for i, item in enumerate(call(take, where=name)):
+            if (isinstance(item, np.ndarray) or not isinstance(item, (tuple, list))
+                    or len(item) != 2):
+                raise Failure(f"run {i + 1} is {type(item).__name__}"
+                              + (f" of length {len(item)}" if isinstance(item, (tuple, list))
+                                 else "")
+                              + ", not a pair (train_idx, val_idx)", hint_pairs)
+            pair = []
+            for arr, what in zip(item, ("train_idx", "val_idx")):
+                arr = np.asarray(arr)
+                if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+                    kind = (f"the number {fmt(arr)}" if arr.ndim == 0
+                            else f"an array of shape {arr.shape} and type {arr.dtype}")
+                    raise Failure(f"{what} of run {i + 1} is {kind}, not a 1-D array of integer "
+                                  "indices", "each part is an array of sample indices, "
+                                  "like folds[i]")
+                if np.any(arr < 0) or np.any(arr >= n):
+                    raise Failure(f"{what} of run {i + 1} holds indices from {arr.min()} to "
+                                  f"{arr.max()} for n = {n}",
+                                  "the indices of n samples run from 0 to n - 1")
+                pair.append(arr.astype(np.int64))
+            result.append((pair[0], pair[1]))
+        if len(result) != k:
+            raise Failure(f"n = {n}, k = {k}: got {len(result)} runs, expected {k}",
+                          "one run per fold: k pairs (train_idx, val_idx)")
+        return result
+
+    def one_fold_each_run() -> None:
+        n, k = 103, 5
+        for i, (train, val) in enumerate(runs(n, k, default_rng(0))):
+            both = np.intersect1d(train, val)
+            counts = np.bincount(np.concatenate([train, val]), minlength=n)
+            if len(train) < len(val) and len(val) > n / 2:
+                raise Failure(f"run {i + 1} trains on {len(train)} samples and validates on "
+                              f"{len(val)}",
+                              "return (train_idx, val_idx) in this order: the validation part "
+                              "is the one fold, the training part all the other folds")
+            if both.size:
+                raise Failure(f"run {i + 1}: {both.size} samples are in both its training and "
+                              "its validation part",
+                              "train on the other folds only: leave folds[i] out of the "
+                              "training part")
+            if np.any(counts > 1):
+                raise Failure(f"run {i + 1}: {int(np.sum(counts > 1))} samples appear more "
+                              "than once", hint_cut)
+            if np.any(counts == 0):
+                raise Failure(f"run {i + 1}: {int(np.sum(counts == 0))} of the {n} samples are "
+                              "in neither part",
+                              "every sample is in one fold: when k does not divide n, some "
+                              "folds get one sample more (np.array_split(order, k))")
+
+    def each_validated_once() -> None:
+        n = 103
+        val = np.concatenate([v for _, v in runs(n, 5, default_rng(1))])
+        counts = np.bincount(val, minlength=n)
+        if np.any(counts > 1):
+            raise Failure(f"{int(np.sum(counts > 1))} samples are in more than one validation "
+                          f"part, and {int(np.sum(counts == 0))} in none",
+                          "the folds must not overlap: cut a single permutation into k folds; do "
+                          "not draw a new permutation (or sample) for every run")
+        if np.any(counts == 0):
+            raise Failure(f"{int(np.sum(counts == 0))} of the {n} samples are in no "
+                          "validation part", hint_cut)
+
+    def sizes() -> None:
+        for n, k in ((103, 5), (10, 4), (7, 7)):
+            got = [len(v) for _, v in runs(n, k, default_rng(2))]
+            if max(got) - min(got) > 1:
+                raise Failure(f"n = {n}, k = {k}: folds of {', '.join(map(str, got))} samples",
+                              "fold sizes may differ by at most 1: np.array_split(order, k) "
+                              "gives the first n % k folds one sample more")
+
+    def shuffled() -> None:
+        val = np.concatenate([v for _, v in runs(103, 5, default_rng(3))])
+        if np.array_equal(np.sort(runs(103, 5, default_rng(3))[0][1]), np.arange(21)):
+            raise Failure("the first fold holds the samples 0 to 20 in their stored order",
+                          "cut a random permutation, rng.permutation(n), not np.arange(n): "
+                          "data stored class by class would give folds of a single class")
+        if np.array_equal(val, np.arange(103)):
+            raise Failure("the folds hold the samples in their stored order 0, 1, 2, ...",
+                          "cut a random permutation, rng.permutation(n), not np.arange(n)")
+
+    def from_rng() -> None:
+        def val_parts(seed: int) -> list[np.ndarray]:
+            return [np.sort(v) for _, v in runs(60, 3, default_rng(seed))]
+
+        first, again, other = val_parts(5), val_parts(5), val_parts(6)
+        if not all(np.array_equal(a, b) for a, b in zip(first, again)):
+            raise Failure("two generators with the same seed gave different folds",
+                          "draw the order from the rng argument (rng.permutation(n)), not from "
+                          "np.random: then the same seed gives the same folds")
+        if all(np.array_equal(a, b) for a, b in zip(first, other)):
+            raise Failure("generators with different seeds gave the same folds",
+                          "use the rng you are given; do not make a new generator with a fixed "
+                          "seed inside")
+
+    with global_random_state_kept():
+        if not c.prop("returns k pairs (train_idx, val_idx) of 1-D integer index arrays",
+                      lambda: runs(103, 5, default_rng(0)), hint_pairs):
+            c.skip(5, "need the k pairs of index arrays")
+            return
+        c.prop("n = 103, k = 5: each run validates on one fold and trains on all other samples",
+               one_fold_each_run, hint_cut)
+        c.prop("every sample is in exactly one validation part", each_validated_once, hint_cut)
+        c.prop("fold sizes differ by at most 1 (103 samples, 5 folds: 21, 21, 21, 20, 20)", sizes,
+               hint_cut)
+        c.prop("the folds are shuffled, not 0, 1, 2, ... in order", shuffled, hint_cut)
+        c.prop("the folds come from rng: the same seed gives the same folds, another seed others",
+               from_rng, hint_cut)
 
 
 # ================================================================================================
