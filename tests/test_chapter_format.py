@@ -74,6 +74,19 @@ def test_code_lines_fit_the_column(stem):
 
 
 @pytest.mark.parametrize("stem", CONVERTED)
+def test_self_check_reports_fit_the_column(stem):
+    """The self-checks print their reports wrapped (``nnscratch.checks.harness.wrap``), so a stored
+    report line with a ✓ or ✗ longer than that is a report from before the wrapping: re-run the cell."""
+    from nnscratch.checks.harness import WIDTH
+
+    long = [f"cell {i}: {line}" for i, c in enumerate(cells(stem)) if c["cell_type"] == "code"
+            for o in c.get("outputs", []) if o.get("output_type") == "stream"
+            for line in "".join(o["text"]).splitlines()
+            if len(line) > WIDTH and ("✓" in line or "✗" in line)]
+    assert not long, f"self-check lines wider than {WIDTH} characters:\n" + "\n".join(long)
+
+
+@pytest.mark.parametrize("stem", CONVERTED)
 def test_every_figure_has_a_caption_and_alt_text(stem):
     """myst-nb turns the cell metadata ``mystnb.figure`` (caption, name) and ``mystnb.image.alt`` into a
     numbered, referable figure with a description for screen readers."""
