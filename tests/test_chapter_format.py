@@ -401,7 +401,6 @@ MAX_FIGURE_WIDTH = 880  # px at 100 dpi; tight bounding boxes add a little
 # Chapters whose figures are not yet redrawn with the setting above (their figures are wider than 8.4
 # inches or their text smaller than 10 points): they join when their figures are redone.
 FIGURES_NOT_YET: set[str] = {"12_validation", "13_regularization", "15_model", "16_mnist",
-                             "17_fashion_mnist", "18_saving_loading",
                              "20_initialisation", "21_batch_normalization", "23_autodiff"}
 
 
