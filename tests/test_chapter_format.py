@@ -413,7 +413,7 @@ FIGURE_SETUP = ['%config InlineBackend.figure_formats = ["retina"]', 'plt.rcPara
 MAX_FIGURE_WIDTH = 880  # px at 100 dpi; tight bounding boxes add a little
 # Chapters whose figures are not yet redrawn with the setting above (their figures are wider than 8.4
 # inches or their text smaller than 10 points): they join when their figures are redone.
-FIGURES_NOT_YET: set[str] = {"17_fashion_mnist", "18_saving_loading"}
+FIGURES_NOT_YET: set[str] = set()
 
 
 @pytest.mark.parametrize("stem", [s for s in CONVERTED if s not in FIGURES_NOT_YET])
