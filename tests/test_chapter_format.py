@@ -411,12 +411,9 @@ def test_chapter_says_how_long_it_runs(stem):
 # figure is shrunk at most to 700/840 and its text stays at least 10 points.
 FIGURE_SETUP = ['%config InlineBackend.figure_formats = ["retina"]', 'plt.rcParams.update({"font.size": 12})']
 MAX_FIGURE_WIDTH = 880  # px at 100 dpi; tight bounding boxes add a little
-# Chapters whose figures are not yet redrawn with the setting above (their figures are wider than 8.4
-# inches or their text smaller than 10 points): they join when their figures are redone.
-FIGURES_NOT_YET: set[str] = set()
 
 
-@pytest.mark.parametrize("stem", [s for s in CONVERTED if s not in FIGURES_NOT_YET])
+@pytest.mark.parametrize("stem", CONVERTED)
 def test_figures_are_sharp_and_readable(stem):
     cs = cells(stem)
     setup = next(source(c) for c in cs if c["cell_type"] == "code" and "import matplotlib.pyplot" in source(c))
