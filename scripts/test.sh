@@ -15,9 +15,11 @@ status=0
 t0=$SECONDS
 step() { echo; echo "== $1 ($(( SECONDS - t0 )) s elapsed)"; }
 
-# Steps 2-5 run two at a time (each in the background, its output in a log), the longest first: the
-# machine's two cores stay busy, and what one job spends waiting (a kernel starting, a browser) the
-# other uses. As soon as one ends, the next starts.
+# Steps 2-5 run two at a time (each in the background, its output in a log), the longest first, and
+# as soon as one ends the next starts: the machine's two cores stay busy, and what one job spends
+# waiting (a kernel starting, a browser) the other uses. Every job has one BLAS thread: a job with two
+# beside another job oversubscribes the two cores, and OpenBLAS's waiting threads then spin and slow
+# both jobs down about twofold.
 declare -A START NAME_OF
 job() {  # job NAME COMMAND...: start COMMAND in the background, its output in $LOGS/NAME.log
   local name=$1; shift
@@ -38,6 +40,7 @@ reap() {  # wait for the next job to end, say how long it took, show the end of 
   fi
 }
 nbval() { python -m pytest --nbval --nbval-current-env notebooks -q -p no:randomly; }
+nbval_default() { OPENBLAS_NUM_THREADS=1 nbval; }
 # The other kernels run chapter 22's two long trainings for one epoch only (NNSCRATCH_CNN_EPOCHS=1): its
 # accuracy asserts are checked by the default kernel's full run, and its timing outputs are not compared.
 nbval_core() { OPENBLAS_CORETYPE=$1 OPENBLAS_NUM_THREADS=1 NNSCRATCH_CNN_EPOCHS=1 nbval; }
@@ -59,7 +62,7 @@ else
     if [ $running = 2 ]; then reap; running=1; fi
     case $name in
       2-integration) job "$name" env OPENBLAS_NUM_THREADS=1 python -m pytest tests/integration -q -p no:randomly ;;
-      3-nbval-default) job "$name" nbval ;;
+      3-nbval-default) job "$name" nbval_default ;;
       4-nbval-*) job "$name" nbval_core "${name#4-nbval-}" ;;
       5-book) job "$name" python -m pytest tests/book -q -p no:randomly ;;
     esac
