@@ -14,7 +14,7 @@ from ..layers import Dense
 from ..losses import BinaryCrossentropy, MeanSquaredError
 from .harness import (Checker, Failure, as_array, as_number, build, call, check, expect_close,
                       expect_number, expect_shape, fmt, forward_fn, global_random_state_kept,
-                      leaves_unchanged, name_of, returned_grad)
+                      leaves_unchanged, name_of, returned_grad, take_at_most)
 
 # ================================================================================================
 # Chapter 12: the train/validation split
@@ -187,16 +187,8 @@ def check_k_fold(c: Checker, k_fold_indices: Callable) -> None:
         if not hasattr(out, "__iter__") or isinstance(out, (str, bytes, np.ndarray)):
             raise Failure(f"{name} returned {type(out).__name__}, not a list of pairs", hint_pairs)
 
-        def take() -> list[Any]:  # at most k + 2 runs, in case a generator never ends
-            items = []
-            for item in out:
-                items.append(item)
-                if len(items) > k + 1:
-                    break
-            return items
-
-        result = []
-        for i, item in enumerate(call(take, where=name)):
+        result = []  # at most k + 2 runs, in case a generator never ends
+        for i, item in enumerate(call(take_at_most, out, k + 2, where=name)):
             if (isinstance(item, np.ndarray) or not isinstance(item, (tuple, list))
                     or len(item) != 2):
                 raise Failure(f"run {i + 1} is {type(item).__name__}"
@@ -616,16 +608,8 @@ def check_minibatches(c: Checker, minibatches: Callable) -> None:
         if not hasattr(out, "__iter__") or isinstance(out, (str, bytes)):
             raise Failure(f"{name} returned {type(out).__name__}, not a list of batches", hint_list)
 
-        def take() -> list[Any]:  # at most n + 2 batches, in case the generator never ends
-            items = []
-            for item in out:
-                items.append(item)
-                if len(items) > n + 1:
-                    break
-            return items
-
-        result = []
-        for i, item in enumerate(call(take, where=name)):
+        result = []  # at most n + 2 batches, in case the generator never ends
+        for i, item in enumerate(call(take_at_most, out, n + 2, where=name)):
             arr = np.asarray(item)
             if arr.ndim != 1 or arr.dtype.kind not in "iu":
                 what = (f"the number {fmt(arr)}" if arr.ndim == 0

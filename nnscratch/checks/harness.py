@@ -117,6 +117,17 @@ def record_warnings() -> Iterator[list[str]]:
         _recording.remove(messages)
 
 
+def take_at_most(items: Iterable[Any], limit: int) -> list[Any]:
+    """The first ``limit`` items of the learner's iterable (a generator may never end); run it
+    through :func:`call`, which reports what the iteration raises."""
+    taken: list[Any] = []
+    for item in items:
+        taken.append(item)
+        if len(taken) >= limit:
+            break
+    return taken
+
+
 def call(fn: Callable, *args: Any, where: str = "", **kwargs: Any) -> Any:
     """Run the learner's ``fn``: its prints are hidden, NumPy's warnings are collected (see
     ``record_warnings``), and whatever it raises, ``SystemExit`` included, becomes a
