@@ -221,9 +221,9 @@ def test_adam_state_of_a_parameter_whose_gradient_stops_is_flushed():
     for _ in range(1200):
         opt.step([layer])
         if opt.iterations % FLUSH_EVERY == 1:  # the step that just ran flushed
-            for a in (opt.states[layer]["w"]["m"], opt.states[layer]["w"]["v"]):
+            for a in (opt.states[layer]["w"]["m_sum"], opt.states[layer]["w"]["v_sum"]):
                 assert not np.any((a != 0) & (np.abs(a) < FLOAT32_TINY))
-    assert np.all(opt.states[layer]["w"]["m"] == 0)  # without the flush, m would still be subnormal here
+    assert np.all(opt.states[layer]["w"]["m_sum"] == 0)  # without the flush, it would still be subnormal here
 
 
 def test_float32_adam_follows_the_float64_formula_within_float32_rounding():
