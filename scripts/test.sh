@@ -7,7 +7,8 @@
 #   4. the same under OPENBLAS_CORETYPE=Prescott, SandyBridge and Haswell with one BLAS thread each;
 #   5. the book built with warnings as errors, and its pages opened in headless Chromium.
 # Usage: bash scripts/test.sh            (FAST=1 skips steps 2 and 4)
-# Steps 2-5 run two at a time; each prints how long it took and the end of its log.
+# Steps 1-5 run two at a time (FAST=1: one after the other); each prints how long it took and the end
+# of its log.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 LOGS=$(mktemp -d)
@@ -15,7 +16,7 @@ status=0
 t0=$SECONDS
 step() { echo; echo "== $1 ($(( SECONDS - t0 )) s elapsed)"; }
 
-# Steps 2-5 run two at a time (each in the background, its output in a log), the longest first, and
+# The steps run two at a time (each in the background, its output in a log), the longest first, and
 # as soon as one ends the next starts: the machine's two cores stay busy, and what one job spends
 # waiting (a kernel starting, a browser) the other uses. Every job has one BLAS thread: a job with two
 # beside another job oversubscribes the two cores, and OpenBLAS's waiting threads then spin and slow
@@ -45,22 +46,23 @@ nbval_default() { OPENBLAS_NUM_THREADS=1 nbval; }
 # nbval ignores those cells' outputs, and their accuracy asserts are checked by the default kernel's full run.
 nbval_core() { OPENBLAS_CORETYPE=$1 OPENBLAS_NUM_THREADS=1 NNSCRATCH_SHORT_RUNS=1 nbval; }
 
-step "1. unit tests of nnscratch"
-python -m pytest tests --ignore=tests/book --ignore=tests/integration -q -p no:randomly \
-  || status=1
+unit() { OPENBLAS_NUM_THREADS=1 python -m pytest tests --ignore=tests/book --ignore=tests/integration -q -p no:randomly; }
 
 if [ "${FAST:-0}" = 1 ]; then
+  step "1. unit tests of nnscratch"
+  unit || status=1
   step "3. notebooks, nbval, default BLAS kernel"
   nbval || status=1
   step "5. book build (-W) and browser tests"
   python -m pytest tests/book -q -p no:randomly || status=1
 else
-  step "2-5: integration, nbval on four BLAS kernels, book build and browser tests, two at a time"
-  queue=(3-nbval-default 4-nbval-Prescott 4-nbval-SandyBridge 4-nbval-Haswell 5-book 2-integration)
+  step "1-5: unit tests, integration, nbval on four BLAS kernels, book build and browser tests, two at a time"
+  queue=(3-nbval-default 4-nbval-Prescott 4-nbval-SandyBridge 4-nbval-Haswell 5-book 2-integration 1-unit)
   running=0
   for name in "${queue[@]}"; do
     if [ $running = 2 ]; then reap; running=1; fi
     case $name in
+      1-unit) job "$name" unit ;;
       2-integration) job "$name" env OPENBLAS_NUM_THREADS=1 python -m pytest tests/integration -q -p no:randomly ;;
       3-nbval-default) job "$name" nbval_default ;;
       4-nbval-*) job "$name" nbval_core "${name#4-nbval-}" ;;
