@@ -53,9 +53,9 @@ def flush_subnormals(a: np.ndarray) -> None:
     gradient stays zero (for example the weights of a pixel that is black in every image of the
     batch) and ends up among the subnormal numbers, where x86 processors compute tens of times
     more slowly. It never leaves them by itself: rounding keeps it there (0.9 times 4 of the
-    smallest subnormal rounds back to 4 of them, chapter 19). Values that small change no update by more than float32 rounding, so
-    zeroing them is safe. Other dtypes are left alone: float64 reaches its subnormals (below
-    2.2e-308) only after far more steps.
+    smallest subnormal rounds back to 4 of them, chapter 19). Values that small change no update
+    by more than float32 rounding, so zeroing them is safe. Other dtypes are left alone: float64
+    reaches its subnormals (below 2.2e-308) only after far more steps.
     """
     if a.dtype == np.float32:
         np.copyto(a, 0, where=np.abs(a) < FLOAT32_TINY)
